@@ -1,0 +1,24 @@
+"""edgecnn: handwritten digits from MNIST training to a camera on a small device.
+
+The runtime API (onnxruntime + numpy + OpenCV, never TensorFlow)::
+
+    from edgecnn import DigitReader
+    reader = DigitReader()                 # the bundled int8 model
+    result = reader.read("photo.jpg")      # digits, boxes, confidences, rows
+    print(result.text)                     # e.g. "4207"
+"""
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    # name: module that defines it (imported on first use so `import edgecnn` stays light)
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'edgecnn' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"edgecnn.{module}"), name)

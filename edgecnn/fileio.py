@@ -1,0 +1,55 @@
+"""Atomic file writes: write to a temporary file beside the target, then rename into place.
+
+An existing output survives any failure, and no partial file is ever left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from .errors import EdgeCNNError
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in ``target``'s folder; rename it onto ``target`` on success.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and
+    ``target`` is left as it was.
+    """
+    target = Path(target)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise EdgeCNNError(f"cannot write to {folder}: {e.strerror or e}") from None
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise EdgeCNNError(f"cannot write {target}: {e.strerror or e}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(target: str | os.PathLike, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: str | os.PathLike, text: str) -> None:
+    write_bytes(target, text.encode("utf-8"))
+
+
+def write_json(target: str | os.PathLike, obj) -> None:
+    write_text(target, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")

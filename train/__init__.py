@@ -1,0 +1,1 @@
+"""Training (installed as ``edgecnn.train``): Keras CNNs on MNIST. Needs the ``train`` extra."""
