@@ -1,0 +1,47 @@
+"""Shared fixtures: small MNIST subsets and a tiny model trained once per test session."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # tests are CPU-only and reproducible
+
+REPO = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    from edgecnn.mnist import load_split
+
+    return load_split("test")
+
+
+@pytest.fixture(scope="session")
+def mnist_train():
+    from edgecnn.mnist import load_split
+
+    return load_split("train")
+
+
+@pytest.fixture(scope="session")
+def tiny_keras_path(tmp_path_factory, mnist_train) -> Path:
+    """An `edge` network fit for one quick epoch on 3,000 training images (~95% test accuracy), saved as .keras."""
+    import keras
+
+    from edgecnn.train.architectures import build
+
+    keras.utils.set_random_seed(0)
+    model = build("edge")
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = mnist_train.images[:3000, :, :, None].astype("float32") / 255.0
+    model.fit(x, mnist_train.labels[:3000], epochs=2, batch_size=64, verbose=0)
+    path = tmp_path_factory.mktemp("tiny") / "model.keras"
+    model.save(path)
+    return path
