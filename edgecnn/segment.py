@@ -1,0 +1,392 @@
+"""Find the handwritten digits in an image and turn each into an MNIST-style 28×28 crop.
+
+Pipeline (OpenCV, one grey image, no model):
+
+1. :func:`to_gray` — any 2-D/3-D array (uint8/uint16/float, 1–4+ channels, alpha onto
+   white) → uint8 grey; large images are shrunk to ``max_side`` for the analysis.
+2. Polarity — dark ink on paper or light ink on a board, from which side of the local
+   background the pixels stray to; light ink is inverted so ink is always dark.
+3. Illumination — the paper is estimated on a 4× smaller image (max filter + blur, which
+   removes strokes) and divided out: shadows and gradients become flat white.
+4. Ink = 255 − flattened image; hysteresis threshold (a low level set by the paper's
+   noise, a high level by Otsu) keeps faint pencil attached to its strong strokes.
+5. Connected components; pieces of one digit (a 5's cap, a 7's bar) are merged; specks,
+   rules, page edges and filled blobs are dropped by size, aspect and fill.
+6. Rows: digits are chained left→right by vertical overlap (tilted rows work), rows are
+   ordered top→bottom.
+7. Each digit's grey-level ink (masked to its own pixels) is drawn at a canonical size,
+   its stroke width brought to MNIST's, and normalized with :func:`normalize_digit`.
+
+An image that already is one small centred digit (≤ ``SINGLE_MAX`` px, e.g. a 28×28
+MNIST image) skips 3–6: the whole image is normalized as one digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from .normalize import SIZE, normalize_digit
+
+SINGLE_MAX = 64          # images at most this big are treated as one digit
+MAX_SIDE = 1280          # larger images are analysed shrunk to this size
+CANON = 80               # digits are redrawn with their longer side this long (4 × MNIST's 20 px box)
+STROKE_TARGET = 7.5      # MNIST's median stroke width at CANON scale (measured on the test set)
+MAX_DIGITS = 200         # more candidates than this: noise, not writing
+
+
+@dataclass
+class Found:
+    """One digit: box (x, y, w, h) in input pixels, its row, and the 28×28 crop the model sees."""
+
+    box: tuple[int, int, int, int]
+    row: int
+    crop: np.ndarray
+
+
+@dataclass
+class Segmentation:
+    digits: list[Found] = field(default_factory=list)
+    rows: list[list[int]] = field(default_factory=list)  # indices into digits, reading order
+    polarity: str = "dark"  # "dark" ink on light paper, or "light" ink on a dark board
+    single: bool = False    # the whole image was taken as one digit
+
+    @property
+    def crops(self) -> np.ndarray:
+        """N×28×28×1 float32 batch for the model."""
+        if not self.digits:
+            return np.zeros((0, SIZE, SIZE, 1), np.float32)
+        return np.stack([d.crop for d in self.digits])[..., None]
+
+
+# ---------------------------------------------------------------------------- input
+
+def to_gray(image) -> np.ndarray:
+    """Any 2-D or 3-D numeric array → 2-D uint8 grey (BGR channel order, alpha composited onto white)."""
+    a = np.asarray(image)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or a.size == 0:
+        shape = a.shape[:2] if a.ndim >= 2 else (1, 1)
+        return np.full(shape, 255, np.uint8)
+    a = _to_u8(a)
+    if a.ndim == 2:
+        return a
+    c = a.shape[2]
+    if c == 2:
+        gray, alpha = a[:, :, 0], a[:, :, 1]
+    elif c == 3:
+        return cv2.cvtColor(np.ascontiguousarray(a), cv2.COLOR_BGR2GRAY)
+    else:
+        gray = cv2.cvtColor(np.ascontiguousarray(a[:, :, :3]), cv2.COLOR_BGR2GRAY)
+        alpha = a[:, :, 3] if c == 4 else None
+    if alpha is None or alpha.min() == 255:
+        return np.ascontiguousarray(gray)
+    al = alpha.astype(np.float32) / 255.0
+    return np.round(gray * al + 255.0 * (1.0 - al)).astype(np.uint8)
+
+
+def _to_u8(a: np.ndarray) -> np.ndarray:
+    if a.dtype == np.uint8:
+        return a
+    if a.dtype == bool:
+        return a.astype(np.uint8) * 255
+    if np.issubdtype(a.dtype, np.integer):
+        hi = int(a.max())
+        lo = int(a.min())
+        if lo >= 0 and hi <= 255:
+            return a.astype(np.uint8)
+        if lo >= 0:  # 16-bit (or 12-bit in 16): scale by the brightest value the type can hold
+            full = 65535 if hi > 4095 else 4095
+            return (a.astype(np.float32) * (255.0 / full)).round().clip(0, 255).astype(np.uint8)
+        a = a.astype(np.float64)
+    a = np.nan_to_num(a.astype(np.float64, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+    lo, hi = float(a.min()), float(a.max())
+    if lo >= 0 and hi <= 1.0:
+        a = a * 255.0
+    elif lo < 0 or hi > 255:
+        a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
+    return a.round().clip(0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------- segmentation
+
+def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
+    """Find the digits in ``image`` (any array :func:`to_gray` accepts), in reading order."""
+    gray = to_gray(image)
+    h0, w0 = gray.shape
+    if max(h0, w0) <= SINGLE_MAX:
+        return _single(gray)
+    scale = 1.0
+    if max(h0, w0) > max_side:
+        scale = max_side / max(h0, w0)
+        gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+    ink, polarity = ink_image(gray)
+    groups, labels = find_digits(ink)
+    out = Segmentation(polarity=polarity)
+    if not groups:
+        return out
+    boxes = [g[0] for g in groups]
+    rows = reading_order(boxes)
+    order = [i for row in rows for i in row]
+    for r, row in enumerate(rows):
+        for i in row:
+            box, ids = groups[i]
+            crop = digit_crop(ink, labels, box, ids)
+            out.digits.append(Found(_unscale(box, scale, w0, h0), r, crop))
+    start = 0
+    for row in rows:
+        out.rows.append(list(range(start, start + len(row))))
+        start += len(row)
+    del order
+    return out
+
+
+def _unscale(box, scale, w0, h0):
+    if scale == 1.0:
+        return tuple(int(v) for v in box)
+    x, y, w, h = box
+    x0, y0 = int(np.floor(x / scale)), int(np.floor(y / scale))
+    x1, y1 = int(np.ceil((x + w) / scale)), int(np.ceil((y + h) / scale))
+    x0, y0 = min(max(x0, 0), w0 - 1), min(max(y0, 0), h0 - 1)
+    return (x0, y0, max(1, min(x1, w0) - x0), max(1, min(y1, h0) - y0))
+
+
+def _single(gray: np.ndarray) -> Segmentation:
+    """A small image taken as one digit: ink is the minority side of the histogram."""
+    out = Segmentation(single=True)
+    g = gray.astype(np.float32)
+    med = float(np.median(g))
+    light = (g > med + 1).sum() <= (g < med - 1).sum()  # fewer bright pixels than dark → bright ink
+    if (g.max() - g.min()) < 24:
+        return out
+    if light:
+        ink = g - med
+    else:
+        ink = med - g
+        out.polarity = "dark"
+    out.polarity = "light" if light else "dark"
+    ink = np.clip(ink / max(float(ink.max()), 1.0), 0, 1)
+    ink[ink < 0.1] = 0
+    ys, xs = np.nonzero(ink)
+    if ys.size == 0:
+        return out
+    crop = normalize_digit(ink)
+    box = (int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1))
+    out.digits.append(Found(box, 0, crop))
+    out.rows.append([0])
+    return out
+
+
+def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
+    """Flatten the illumination; return uint8 ink (bright where written, ~0 on paper) and the polarity."""
+    h, w = gray.shape
+    f = 4 if min(h, w) >= 64 else 1
+    small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
+    k = max(3, (min(small.shape) // 16) | 1)
+    local = cv2.medianBlur(small, min(k * 2 + 1, 255) if small.dtype == np.uint8 and k * 2 + 1 <= 255 else 5)
+    diff = small.astype(np.int16) - local.astype(np.int16)
+    dark = int((diff < -20).sum())
+    bright = int((diff > 20).sum())
+    polarity = "light" if bright > 1.5 * dark else "dark"
+    if polarity == "light":
+        gray = 255 - gray
+        small = 255 - small
+    kk = max(3, (max(small.shape) // 40) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk))
+    bg = cv2.dilate(small, kernel)
+    bg = cv2.blur(bg, (kk, kk))
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(gray, np.maximum(bg, 1), scale=255)
+    return cv2.subtract(255, flat), polarity
+
+
+def _hist_stats(ink: np.ndarray) -> tuple[float, float]:
+    """Median and robust sigma (1.48 × MAD) of a uint8 image, from its histogram."""
+    hist = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
+    cum = np.cumsum(hist)
+    half = cum[-1] / 2
+    med = int(np.searchsorted(cum, half))
+    d = np.arange(256)
+    dev = np.bincount(np.abs(d - med), weights=hist, minlength=256)
+    mad = int(np.searchsorted(np.cumsum(dev), half))
+    return float(med), 1.4826 * max(mad, 0.5)
+
+
+def find_digits(ink: np.ndarray):
+    """Threshold ``ink`` and group its components into digits.
+
+    Returns ``(groups, labels)``: each group is ``(box, component_ids)`` with box (x, y, w, h)
+    in ``ink``'s pixels; ``labels`` is the component label image.
+    """
+    h, w = ink.shape
+    med, sigma = _hist_stats(ink)
+    low = med + max(14.0, 4.0 * sigma)
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    high = max(float(otsu), med + max(35.0, 8.0 * sigma), low + 10)
+    mask = (ink > low).astype(np.uint8)
+    if mask.mean() > 0.4:  # not writing on paper: noise or a picture
+        return [], None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return [], labels
+    strong = np.zeros(n, bool)
+    strong[np.unique(labels[ink > high])] = True
+    strong[0] = False
+    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    min_area = max(6, h * w * 2e-5)
+    keep = strong & (area >= min_area)
+    # page edges, folds and frames: huge components touching the border
+    border = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
+    keep &= ~(border & ((bh > 0.6 * h) | (bw > 0.6 * w)))
+    ids = np.flatnonzero(keep)
+    if ids.size == 0 or ids.size > MAX_DIGITS * 4:
+        return [], labels
+    comps = [[int(x[i]), int(y[i]), int(x[i] + bw[i]), int(y[i] + bh[i]), int(area[i]), [int(i)]] for i in ids]
+    ref = _ref_height(comps)
+    comps = _merge(comps, ref)
+    ref = _ref_height(comps)
+    groups = []
+    for x0, y0, x1, y1, a, members in comps:
+        gw, gh = x1 - x0, y1 - y0
+        if gh < 0.4 * ref and gw < 0.4 * ref:        # specks, dots
+            continue
+        if gh > 2.6 * ref:                          # a rule, fold or shadow much taller than the writing
+            continue
+        if gw > 3.0 * max(gh, 1) and gh < 0.5 * ref:  # underlines, ruled lines
+            continue
+        if gh < 0.25 * ref:
+            continue
+        fill = a / float(gw * gh)
+        if fill > 0.8 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
+            continue
+        groups.append(((x0, y0, gw, gh), members))
+    if len(groups) > MAX_DIGITS:
+        return [], labels
+    return groups, labels
+
+
+def _ref_height(comps) -> float:
+    """Typical digit height: median height of the components carrying most of the ink."""
+    if not comps:
+        return 1.0
+    areas = np.array([c[4] for c in comps], float)
+    heights = np.array([c[3] - c[1] for c in comps], float)
+    big = areas >= 0.25 * np.median(np.sort(areas)[-max(1, len(areas) // 2):])
+    return float(np.median(heights[big])) if big.any() else float(heights.max())
+
+
+def _merge(comps, ref):
+    """Merge pieces that sit above/below each other or a small piece into its neighbour."""
+    changed = True
+    while changed and len(comps) > 1:
+        changed = False
+        comps.sort(key=lambda c: c[0])
+        for i in range(len(comps)):
+            for j in range(i + 1, len(comps)):
+                a, b = comps[i], comps[j]
+                if b[0] > a[2] + 0.3 * ref:
+                    break
+                if _belong(a, b, ref):
+                    comps[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]), a[4] + b[4], a[5] + b[5]]
+                    del comps[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return comps
+
+
+def _belong(a, b, ref) -> bool:
+    aw, bw = a[2] - a[0], b[2] - b[0]
+    ah, bh = a[3] - a[1], b[3] - b[1]
+    xo = min(a[2], b[2]) - max(a[0], b[0])
+    yo = min(a[3], b[3]) - max(a[1], b[1])
+    mh = max(a[3], b[3]) - min(a[1], b[1])
+    mw = max(a[2], b[2]) - min(a[0], b[0])
+    if mh > 1.35 * ref or mw > 1.2 * max(ref, mh):
+        return False
+    small = min(ah * aw, bh * bw)
+    # one box inside the other (a dot in a 0, an 8's loop drawn in two strokes)
+    if xo >= 0.8 * min(aw, bw) and yo >= 0.8 * min(ah, bh):
+        return True
+    # stacked with horizontal overlap: a 5's cap, a broken stroke
+    if xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref:
+        return True
+    # a small piece touching or overlapping a neighbour's box (a 7's bar, a 4's stem)
+    if max(ah, aw) < 0.6 * ref or max(bh, bw) < 0.6 * ref:
+        return xo > -0.08 * ref and yo > -0.08 * ref and small < 0.5 * max(ah * aw, bh * bw)
+    return False
+
+
+def reading_order(boxes) -> list[list[int]]:
+    """Group boxes (x, y, w, h) into rows (top→bottom), each left→right; tilted rows are chained."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][0] + boxes[i][2] / 2)
+    rows: list[list[int]] = []
+    for i in order:
+        x, y, w, h = boxes[i]
+        best, best_ov = None, 0.0
+        for r, row in enumerate(rows):
+            lx, ly, lw, lh = boxes[row[-1]]
+            ov = (min(y + h, ly + lh) - max(y, ly)) / max(1, min(h, lh))
+            if ov > best_ov:
+                best, best_ov = r, ov
+        if best is not None and best_ov >= 0.35:
+            rows[best].append(i)
+        else:
+            rows.append([i])
+    rows.sort(key=lambda row: np.mean([boxes[i][1] + boxes[i][3] / 2 for i in row]))
+    return rows
+
+
+# ---------------------------------------------------------------------------- one digit
+
+def digit_crop(ink: np.ndarray, labels: np.ndarray, box, ids) -> np.ndarray:
+    """The 28×28 crop of one digit: its own grey-level ink, MNIST stroke width, normalized."""
+    x, y, w, h = box
+    m = labels[y: y + h, x: x + w]
+    mask = np.isin(m, ids) if len(ids) > 1 else (m == ids[0])
+    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    vals = ink[y: y + h, x: x + w].astype(np.float32)
+    vals *= mask
+    core = vals[mask > 0]
+    hi = float(np.percentile(core, 75)) if core.size else 1.0
+    soft = np.clip(vals * (1.0 / max(hi, 1.0)), 0, 1)
+    return normalize_digit(match_stroke(soft))
+
+
+def match_stroke(soft: np.ndarray) -> np.ndarray:
+    """Redraw ``soft`` (ink in [0, 1]) with its longer side CANON px and MNIST's stroke width."""
+    h, w = soft.shape
+    s = CANON / max(h, w, 1)
+    nw, nh = max(1, round(w * s)), max(1, round(h * s))
+    interp = cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR
+    big = cv2.resize(soft, (nw, nh), interpolation=interp)
+    pad = 12
+    big = cv2.copyMakeBorder(big, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    sw = stroke_width(big)
+    if sw <= 0:
+        return big
+    if sw < STROKE_TARGET * 0.8:
+        k = int(round(STROKE_TARGET - sw))
+        if k >= 1:
+            big = cv2.dilate(big, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k + 1, k + 1)))
+    elif sw > STROKE_TARGET * 1.7:
+        k = int(round((sw - STROKE_TARGET * 1.3)))
+        if k >= 1:
+            thin = cv2.erode(big, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k + 1, k + 1)))
+            if thin.max() > 0.5:
+                big = thin
+    return big
+
+
+def stroke_width(img: np.ndarray) -> float:
+    """Mean stroke width (px) of ink > 0.5: 2 × area / boundary length."""
+    m = (img > 0.5).astype(np.uint8)
+    a = int(m.sum())
+    if a == 0:
+        return 0.0
+    b = a - int(cv2.erode(m, np.ones((3, 3), np.uint8)).sum())
+    return 2.0 * a / max(b, 1)
