@@ -124,7 +124,7 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
         scale = max_side / max(h0, w0)
         gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
     ink, polarity = ink_image(gray)
-    groups, labels = find_digits(ink)
+    groups, contours = find_digits(ink)
     out = Segmentation(polarity=polarity)
     if not groups:
         return out
@@ -134,7 +134,7 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     for r, row in enumerate(rows):
         for i in row:
             box, ids = groups[i]
-            crop = digit_crop(ink, labels, box, ids)
+            crop = digit_crop(ink, contours, box, ids)
             out.digits.append(Found(_unscale(box, scale, w0, h0), r, crop))
     start = 0
     for row in rows:
@@ -203,48 +203,62 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     return cv2.subtract(255, flat), polarity
 
 
-def _hist_stats(ink: np.ndarray) -> tuple[float, float]:
-    """Median and robust sigma (1.48 × MAD) of a uint8 image, from its histogram."""
-    hist = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel()
+def _hist_stats(ink: np.ndarray) -> tuple[float, float, float]:
+    """Median, robust sigma (1.48 × MAD) and Otsu level of a uint8 image, from its histogram."""
+    hist = cv2.calcHist([ink], [0], None, [256], [0, 256]).ravel().astype(np.float64)
     cum = np.cumsum(hist)
-    half = cum[-1] / 2
-    med = int(np.searchsorted(cum, half))
+    total = cum[-1]
+    med = int(np.searchsorted(cum, total / 2))
     d = np.arange(256)
     dev = np.bincount(np.abs(d - med), weights=hist, minlength=256)
-    mad = int(np.searchsorted(np.cumsum(dev), half))
-    return float(med), 1.4826 * max(mad, 0.5)
+    mad = int(np.searchsorted(np.cumsum(dev), total / 2))
+    # Otsu: the level that maximises the between-class variance
+    w0 = cum / total
+    mu = np.cumsum(hist * d) / total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu[-1] * w0 - mu) ** 2 / (w0 * (1 - w0))
+    otsu = float(np.nanargmax(np.nan_to_num(between[:-1], nan=-1.0)))
+    return float(med), 1.4826 * max(mad, 0.5), otsu
 
 
 def find_digits(ink: np.ndarray):
     """Threshold ``ink`` and group its components into digits.
 
-    Returns ``(groups, labels)``: each group is ``(box, component_ids)`` with box (x, y, w, h)
-    in ``ink``'s pixels; ``labels`` is the component label image.
+    Returns ``(groups, contours)``: each group is ``(box, contour_indices)`` with box (x, y, w, h)
+    in ``ink``'s pixels; ``contours`` are the outer contours of the ink components.
     """
     h, w = ink.shape
-    med, sigma = _hist_stats(ink)
+    med, sigma, otsu = _hist_stats(ink)
     low = med + max(14.0, 4.0 * sigma)
-    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    high = max(float(otsu), med + max(35.0, 8.0 * sigma), low + 10)
-    mask = (ink > low).astype(np.uint8)
-    if mask.mean() > 0.4:  # not writing on paper: noise or a picture
-        return [], None
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if n <= 1:
-        return [], labels
-    strong = np.zeros(n, bool)
-    strong[np.unique(labels[ink > high])] = True
-    strong[0] = False
-    x, y, bw, bh, area = (stats[:, i] for i in range(5))
+    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
+    mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
+    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
+        return [], []
+    strong = cv2.threshold(ink, high, 255, cv2.THRESH_BINARY)[1]
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours or len(contours) > MAX_DIGITS * 20:
+        return [], []
     min_area = max(6, h * w * 2e-5)
-    keep = strong & (area >= min_area)
-    # page edges, folds and frames: huge components touching the border
-    border = (x == 0) | (y == 0) | (x + bw == w) | (y + bh == h)
-    keep &= ~(border & ((bh > 0.6 * h) | (bw > 0.6 * w)))
-    ids = np.flatnonzero(keep)
-    if ids.size == 0 or ids.size > MAX_DIGITS * 4:
-        return [], labels
-    comps = [[int(x[i]), int(y[i]), int(x[i] + bw[i]), int(y[i] + bh[i]), int(area[i]), [int(i)]] for i in ids]
+    comps = []
+    for i, c in enumerate(contours):
+        x, y, bw, bh = cv2.boundingRect(c)
+        if bw * bh < min_area:
+            continue
+        if not cv2.countNonZero(strong[y: y + bh, x: x + bw]):
+            continue
+        own = np.zeros((bh, bw), np.uint8)
+        cv2.drawContours(own, contours, i, 255, -1, offset=(-x, -y))
+        if cv2.minMaxLoc(ink[y: y + bh, x: x + bw], own)[1] <= high:  # no strong pixel of its own
+            continue
+        area = cv2.countNonZero(cv2.bitwise_and(mask[y: y + bh, x: x + bw], own))
+        if area < min_area:
+            continue
+        touches = x == 0 or y == 0 or x + bw == w or y + bh == h
+        if touches and (bh > 0.6 * h or bw > 0.6 * w):  # page edges, folds, frames
+            continue
+        comps.append([x, y, x + bw, y + bh, area, [i]])
+    if not comps or len(comps) > MAX_DIGITS * 4:
+        return [], contours
     ref = _ref_height(comps)
     comps = _merge(comps, ref)
     ref = _ref_height(comps)
@@ -264,8 +278,8 @@ def find_digits(ink: np.ndarray):
             continue
         groups.append(((x0, y0, gw, gh), members))
     if len(groups) > MAX_DIGITS:
-        return [], labels
-    return groups, labels
+        return [], contours
+    return groups, contours
 
 
 def _ref_height(comps) -> float:
@@ -343,16 +357,20 @@ def reading_order(boxes) -> list[list[int]]:
 
 # ---------------------------------------------------------------------------- one digit
 
-def digit_crop(ink: np.ndarray, labels: np.ndarray, box, ids) -> np.ndarray:
+def digit_crop(ink: np.ndarray, contours, box, ids) -> np.ndarray:
     """The 28×28 crop of one digit: its own grey-level ink, MNIST stroke width, normalized."""
     x, y, w, h = box
-    m = labels[y: y + h, x: x + w]
-    mask = np.isin(m, ids) if len(ids) > 1 else (m == ids[0])
-    mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
+    mask = np.zeros((h, w), np.uint8)
+    cv2.drawContours(mask, [contours[i] for i in ids], -1, 1, -1, offset=(-x, -y))
+    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     vals = ink[y: y + h, x: x + w].astype(np.float32)
     vals *= mask
-    core = vals[mask > 0]
-    hi = float(np.percentile(core, 75)) if core.size else 1.0
+    core = vals[vals > 0]
+    if core.size:
+        k = int(core.size * 0.75)
+        hi = float(np.partition(core, k)[k]) if k < core.size else float(core.max())
+    else:
+        hi = 1.0
     soft = np.clip(vals * (1.0 / max(hi, 1.0)), 0, 1)
     return normalize_digit(match_stroke(soft))
 
