@@ -1,0 +1,185 @@
+"""Load an edgecnn ONNX file (fp32 or int8) into an onnxruntime session: ``OnnxModel(path).predict(batch)``.
+
+Only onnxruntime and numpy: never ``onnx`` or TensorFlow. The model's ``metadata_props``
+(labels, input layout, normalization) are decoded by :mod:`edgecnn.metadata`; a foreign
+model without them works with the defaults and one warning, if its shapes fit
+``[N, 28, 28, 1] float → [N, 10]``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .errors import EdgeCNNError
+from .metadata import ModelInfo, decode
+
+_WARNED: set[str] = set()
+
+
+def default_model_path() -> Path:
+    """The bundled int8 model, or the fp32 one when the int8 file is missing."""
+    from .models import DEFAULT_FP32, DEFAULT_INT8
+
+    for p in (DEFAULT_INT8, DEFAULT_FP32):
+        if p.is_file():
+            return p
+    raise EdgeCNNError(f"no bundled model found ({DEFAULT_INT8.name} or {DEFAULT_FP32.name} in {DEFAULT_INT8.parent}); "
+                       "pass --model PATH or rebuild them with scripts/build_default_model.sh")
+
+
+class OnnxModel:
+    """An onnxruntime session for a 28×28 digit classifier."""
+
+    def __init__(self, path: str | os.PathLike | None = None, threads: int = 1, device: str = "cpu"):
+        import onnxruntime as ort
+
+        self.path = Path(path) if path is not None else default_model_path()
+        if threads < 1:
+            raise EdgeCNNError(f"threads must be ≥ 1 (got {threads})", exit_code=2)
+        if device not in ("cpu", "cuda"):
+            raise EdgeCNNError(f"device must be 'cpu' or 'cuda' (got {device!r})", exit_code=2)
+        data = _read_model_bytes(self.path)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        providers = ["CPUExecutionProvider"]
+        if device == "cuda":
+            if "CUDAExecutionProvider" in ort.get_available_providers():
+                providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+            else:
+                warnings.warn("CUDA was asked for but onnxruntime has no CUDA provider here; running on the CPU", stacklevel=2)
+        try:
+            # From bytes: external-data paths were already checked, and onnxruntime resolves them
+            # against the model's folder only when given that folder explicitly.
+            if _has_external_data(data):
+                self.session = ort.InferenceSession(str(self.path), opts, providers=providers)
+            else:
+                self.session = ort.InferenceSession(data, opts, providers=providers)
+        except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/... types
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise EdgeCNNError(f"{self.path}: not a usable ONNX model ({first[:200]})") from None
+        self.device = "cuda" if providers[0].startswith("CUDA") else "cpu"
+        self.info: ModelInfo = decode(dict(self.session.get_modelmeta().custom_metadata_map or {}))
+        self._check_io()
+        if not self.info.is_edgecnn and str(self.path) not in _WARNED:
+            _WARNED.add(str(self.path))
+            warnings.warn(f"{self.path.name}: no edgecnn metadata; assuming 28×28×1 NHWC input in [0, 1], bright ink, labels 0–9",
+                          stacklevel=2)
+
+    def _check_io(self) -> None:
+        inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
+        if len(inputs) != 1 or len(outputs) < 1:
+            raise EdgeCNNError(f"{self.path}: expected one input and one output, found {len(inputs)} and {len(outputs)}")
+        inp, out = inputs[0], outputs[0]
+        shape = list(inp.shape)
+        if "float" not in inp.type:
+            raise EdgeCNNError(f"{self.path}: input {inp.name!r} is {inp.type}, expected float")
+        if len(shape) == 4 and _fits(shape[1:], [28, 28, 1]):
+            self.layout = "NHWC"
+        elif len(shape) == 4 and _fits(shape[1:], [1, 28, 28]):
+            self.layout = "NCHW"
+        else:
+            raise EdgeCNNError(f"{self.path}: input {inp.name!r} has shape {shape}; expected [N, 28, 28, 1]")
+        oshape = list(out.shape)
+        if len(oshape) != 2 or not _fits(oshape[1:], [len(self.info.labels)]):
+            raise EdgeCNNError(f"{self.path}: output {out.name!r} has shape {oshape}; expected [N, {len(self.info.labels)}]")
+        self.input_name, self.output_name = inp.name, out.name
+        self.fixed_batch = shape[0] if isinstance(shape[0], int) else None
+        self.input_dtype = np.float16 if "float16" in inp.type else np.float32
+
+    @property
+    def labels(self) -> list[str]:
+        return self.info.labels
+
+    def predict(self, batch: np.ndarray) -> np.ndarray:
+        """Class probabilities (N×10 float32) for a float32 N×28×28×1 batch in [0, 1]."""
+        x = np.asarray(batch, np.float32)
+        if x.ndim == 3:
+            x = x[..., None]
+        n = len(x)
+        if n == 0:
+            return np.zeros((0, len(self.labels)), np.float32)
+        if self.layout == "NCHW":
+            x = x.transpose(0, 3, 1, 2)
+        x = np.ascontiguousarray(x, dtype=self.input_dtype)
+        if self.fixed_batch is not None and self.fixed_batch != n:
+            parts = [self._run(x[i: i + 1]) for i in range(n)] if self.fixed_batch == 1 else None
+            if parts is None:
+                raise EdgeCNNError(f"{self.path}: model takes batches of exactly {self.fixed_batch}")
+            return np.concatenate(parts)
+        return self._run(x)
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        y = np.asarray(self.session.run([self.output_name], {self.input_name: x})[0], np.float32)
+        if not np.allclose(y.sum(axis=1), 1.0, atol=1e-2) or (y < 0).any():  # logits, not probabilities
+            e = np.exp(y - y.max(axis=1, keepdims=True))
+            y = e / e.sum(axis=1, keepdims=True)
+        return y
+
+
+def _fits(shape, want) -> bool:
+    return all((not isinstance(s, int)) or s == w for s, w in zip(shape, want)) and len(shape) == len(want)
+
+
+def _read_model_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise EdgeCNNError(f"{path}: no such model file")
+    if path.is_dir():
+        raise EdgeCNNError(f"{path}: is a folder, not an ONNX model")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise EdgeCNNError(f"{path}: cannot read ({e.strerror or e})") from None
+    if not data:
+        raise EdgeCNNError(f"{path}: empty file (0 bytes)")
+    if path.suffix == ".keras" or data[:2] == b"PK":
+        raise EdgeCNNError(f"{path}: a Keras file, not ONNX; export it first with 'edgecnn export'")
+    for ref in _external_locations(data):
+        _check_external(path, ref)
+    return data
+
+
+def _has_external_data(data: bytes) -> bool:
+    return bool(_external_locations(data))
+
+
+def _external_locations(data: bytes) -> list[str]:
+    """The 'location' values of external-data tensors, found by scanning the protobuf for the key.
+
+    A full parse would need the ``onnx`` package; the runtime must not import it. Every
+    external-data entry is a StringStringEntryProto whose key is the literal ``location``.
+    """
+    out = []
+    key = b"\x0a\x08location\x12"  # field 1 (key) = "location", then field 2 (value)
+    start = 0
+    while True:
+        i = data.find(key, start)
+        if i < 0:
+            return out
+        j = i + len(key)
+        n, shift = 0, 0
+        while j < len(data):  # varint length
+            b = data[j]
+            n |= (b & 0x7F) << shift
+            j += 1
+            shift += 7
+            if not b & 0x80:
+                break
+        out.append(data[j: j + n].decode("utf-8", "replace"))
+        start = j + n
+
+
+def _check_external(model: Path, ref: str) -> None:
+    folder = model.resolve().parent
+    target = (folder / ref).resolve()
+    if os.path.isabs(ref) or not target.is_relative_to(folder):
+        raise EdgeCNNError(f"{model}: refers to external data outside its folder ({ref!r}); refused")
+    if not target.is_file():
+        raise EdgeCNNError(f"{model}: its external data file {ref!r} is missing")

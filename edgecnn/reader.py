@@ -1,0 +1,118 @@
+"""The runtime API: read the handwritten digits in a photo or camera frame.
+
+::
+
+    from edgecnn import DigitReader
+    reader = DigitReader()                      # bundled int8 model, one CPU thread
+    reading = reader.read("photo.jpg")          # a path or an image array (grey, BGR, BGRA)
+    reading.rows                                # ['4207', '15'] — one string per row, top to bottom
+    reading.text                                # '4207\\n15'
+    for d in reading.digits:                    # reading order
+        d.label, d.confidence, d.box, d.row     # '4', 0.998, (x, y, w, h), 0
+
+All crops of an image go through the model in one batched call. ``reading.timings``
+holds the milliseconds spent in segmentation (incl. normalization) and inference.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import EdgeCNNError
+from .segment import MAX_SIDE, segment
+
+UNKNOWN = "?"
+
+
+@dataclass
+class Digit:
+    label: str                      # '0'…'9', or '?' below the reader's min_confidence
+    confidence: float               # the model's probability for its best class
+    box: tuple[int, int, int, int]  # x, y, w, h in image pixels
+    row: int                        # 0-based row index, top to bottom
+    crop: np.ndarray = field(repr=False)  # the 28×28 float32 image the model saw
+    best: str = ""                  # the model's best class even when label is '?'
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "confidence": round(float(self.confidence), 4),
+                "box": [int(v) for v in self.box], "row": self.row}
+
+
+@dataclass
+class Reading:
+    digits: list[Digit] = field(default_factory=list)
+    shape: tuple[int, int] = (0, 0)   # image height, width
+    timings: dict = field(default_factory=dict)  # ms: segment, infer, total
+
+    @property
+    def rows(self) -> list[str]:
+        """One string per row of digits, top to bottom (unknown digits as '?')."""
+        out: list[str] = []
+        for d in self.digits:
+            while len(out) <= d.row:
+                out.append("")
+            out[d.row] += d.label
+        return out
+
+    @property
+    def text(self) -> str:
+        """The rows joined with newlines ('' when no digit was found)."""
+        return "\n".join(self.rows)
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return float(np.mean([d.confidence for d in self.digits])) if self.digits else None
+
+    def to_dict(self) -> dict:
+        mc = self.mean_confidence
+        return {"digits": [d.to_dict() for d in self.digits], "rows": self.rows, "text": self.text,
+                "mean_confidence": None if mc is None else round(mc, 4),
+                "size": {"width": int(self.shape[1]), "height": int(self.shape[0])}}
+
+
+class DigitReader:
+    """Segment digits with OpenCV and classify them with an ONNX model (onnxruntime)."""
+
+    def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
+                 device: str = "cpu", max_side: int = MAX_SIDE):
+        from .onnxmodel import OnnxModel
+
+        if not 0.0 <= float(min_confidence) <= 1.0:
+            raise EdgeCNNError(f"min_confidence must be between 0 and 1 (got {min_confidence})", exit_code=2)
+        self.model = OnnxModel(model, threads=threads, device=device)
+        self.min_confidence = float(min_confidence)
+        self.max_side = max_side
+
+    @property
+    def labels(self) -> list[str]:
+        return self.model.labels
+
+    def read(self, image) -> Reading:
+        """Read a path (str/PathLike) or an image array (H×W, H×W×3 BGR, H×W×4 BGRA; uint8/uint16/float)."""
+        if isinstance(image, (str, os.PathLike)):
+            from .imageio import read_image
+
+            image = read_image(image)
+        t0 = time.perf_counter()
+        seg = segment(image, max_side=self.max_side)
+        t1 = time.perf_counter()
+        probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
+        t2 = time.perf_counter()
+        labels = self.labels
+        digits = []
+        for found, p in zip(seg.digits, probs):
+            k = int(np.argmax(p))
+            conf = float(p[k])
+            best = labels[k] if k < len(labels) else str(k)
+            digits.append(Digit(best if conf >= self.min_confidence else UNKNOWN, conf, found.box, found.row, found.crop, best))
+        shape = np.asarray(image).shape[:2] if np.asarray(image).ndim >= 2 else (1, 1)
+        return Reading(digits, tuple(int(v) for v in shape),
+                       {"segment": (t1 - t0) * 1e3, "infer": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})
+
+    def classify(self, crops: np.ndarray) -> np.ndarray:
+        """Probabilities for ready-made 28×28 crops (N×28×28 or N×28×28×1 float32 in [0, 1])."""
+        return self.model.predict(crops)

@@ -1,0 +1,181 @@
+"""Synthetic "photos" of handwritten digits, with ground truth: deterministic by seed.
+
+MNIST **test** digits are drawn onto paper (pen, marker or pencil; blue, black or grey) or a
+board (chalk, light on dark), several per row and one to three rows, with a lighting
+gradient, a soft shadow, paper texture, sensor noise, blur, a slight tilt and a perspective
+warp. Used for ``examples/``, the benchmark (``scripts/bench_photos.py``), tests and test
+videos. :func:`make_photo` returns the image, the rows as strings and each digit's box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class SynthPhoto:
+    image: np.ndarray                         # H×W×3 uint8 BGR
+    rows: list[str]                           # reading, one string per row (top to bottom)
+    boxes: list[tuple[int, int, int, int]]    # x, y, w, h per digit, reading order
+    polarity: str                             # "dark" ink on paper or "light" chalk on a board
+
+    @property
+    def digits(self) -> str:
+        return "".join(self.rows)
+
+    def truth(self) -> dict:
+        return {"digits": self.digits, "rows": self.rows, "boxes": [list(b) for b in self.boxes], "polarity": self.polarity}
+
+
+_MNIST = None
+
+
+def mnist_test():
+    """MNIST test images and labels (cached); the training split is never used here."""
+    global _MNIST
+    if _MNIST is None:
+        from .mnist import load_split
+
+        s = load_split("test")
+        _MNIST = (s.images, s.labels)
+    return _MNIST
+
+
+def _paper(rng, h, w, light: bool) -> np.ndarray:
+    if light:  # dark board
+        base = np.array(rng.choice([[40, 60, 40], [35, 35, 35], [60, 50, 30]]), np.float32) + rng.uniform(-10, 10, 3)
+    else:
+        base = np.array(rng.uniform([200, 200, 200], [250, 250, 250]), np.float32)
+        base += rng.uniform(-5, 5, 3)
+    img = np.ones((h, w, 3), np.float32) * base
+    # texture: low-frequency blotches
+    tex = cv2.resize(rng.normal(0, 1, (max(2, h // 40), max(2, w // 40))).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+    img += tex[..., None] * rng.uniform(1, 6)
+    return img
+
+
+def _lighting(rng, h, w) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = rng.uniform(0, 2 * math.pi)
+    g = (np.cos(a) * (xx / w - 0.5) + np.sin(a) * (yy / h - 0.5))
+    light = 1.0 + g * rng.uniform(0.0, 0.5)
+    cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    r = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / max(h, w)
+    light *= 1.0 - rng.uniform(0, 0.25) * r
+    if rng.random() < 0.5:  # a soft shadow across part of the page
+        b = rng.uniform(0, 2 * math.pi)
+        d = np.cos(b) * (xx - w / 2) + np.sin(b) * (yy - h / 2) - rng.uniform(-0.3, 0.3) * max(h, w)
+        soft = rng.uniform(10, 60)
+        light *= 1.0 - rng.uniform(0.15, 0.4) * (1 / (1 + np.exp(-d / soft)))
+    return light
+
+
+def _digit_alpha(img28: np.ndarray, height: float, rng) -> np.ndarray:
+    """An MNIST digit redrawn so its ink is ``height`` px tall, tight crop, alpha in [0, 1]."""
+    a = img28.astype(np.float32) / 255.0
+    ys, xs = np.nonzero(a > 0.05)
+    a = a[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1]
+    s = height / a.shape[0]
+    a = cv2.resize(a, (max(1, round(a.shape[1] * s)), max(1, round(a.shape[0] * s))), interpolation=cv2.INTER_CUBIC)
+    pad = int(height * 0.2) + 2
+    a = cv2.copyMakeBorder(np.clip(a, 0, 1), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    ang = rng.uniform(-8, 8)
+    m = cv2.getRotationMatrix2D((a.shape[1] / 2, a.shape[0] / 2), ang, 1.0)
+    a = cv2.warpAffine(a, m, (a.shape[1], a.shape[0]), flags=cv2.INTER_LINEAR)
+    # pen width: thin pens to markers, relative to the digit size
+    k = int(round(rng.uniform(-0.04, 0.05) * height))
+    if k > 0:
+        a = cv2.dilate(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k + 1, k + 1)))
+    elif k < 0:
+        t = cv2.erode(a, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (-k + 1, -k + 1)))
+        if (t > 0.5).sum() > 0.3 * (a > 0.5).sum():
+            a = t
+    return np.clip((a - 0.15) / 0.6, 0, 1)  # sharper edges than MNIST's blur, like ink
+
+
+def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None = None,
+               per_row: int | None = None, polarity: str | None = None) -> SynthPhoto:
+    """One synthetic photo (see module doc). ``size`` is (width, height)."""
+    rng = np.random.default_rng(seed)
+    images, labels = mnist_test()
+    w, h = size or tuple(rng.choice([(640, 480), (800, 600), (480, 640), (1024, 768)]))
+    light = (polarity == "light") if polarity else rng.random() < 0.2
+    n_rows = rows or int(rng.choice([1, 1, 2, 2, 3]))
+    canvas = _paper(rng, h, w, light)
+    ink = np.zeros((h, w), np.float32)
+    ids = np.zeros((h, w), np.int32)
+    # digit size: rows must fit
+    dh = rng.uniform(0.08, 0.22) * min(h, w * 0.75)
+    dh = min(dh, 0.8 * h / (n_rows * 1.7))
+    row_gap = dh * rng.uniform(1.5, 2.0)
+    top = rng.uniform(0.1 * h, max(0.1 * h + 1, h - n_rows * row_gap - 0.05 * h))
+    truth_rows, count = [], 0
+    for r in range(n_rows):
+        n = per_row or int(rng.integers(2, 7))
+        tilt = math.radians(rng.uniform(-6, 6))
+        x = rng.uniform(0.04 * w, 0.2 * w)
+        y_base = top + r * row_gap
+        text = ""
+        for _ in range(n):
+            k = int(rng.integers(len(labels)))
+            hh = dh * rng.uniform(0.85, 1.15)
+            a = _digit_alpha(images[k], hh, rng)
+            ah, aw = a.shape
+            y = int(y_base + (x - 0.04 * w) * math.tan(tilt) + rng.uniform(-0.08, 0.08) * dh - (ah - hh) / 2)
+            xi = int(x) - int(hh * 0.2) - 2
+            if xi + aw >= w - 2 or y < 1 or y + ah >= h - 1 or xi < 1:
+                break
+            region = ink[y: y + ah, xi: xi + aw]
+            np.maximum(region, a, out=region)
+            ids[y: y + ah, xi: xi + aw][a > 0.3] = count + 1
+            count += 1
+            text += str(int(labels[k]))
+            cols = np.flatnonzero((a > 0.3).any(axis=0))
+            x = xi + cols[-1] + dh * rng.uniform(0.25, 0.7) + int(hh * 0.2) + 2 - (cols[0] if len(cols) else 0) + 0
+        if text:
+            truth_rows.append(text)
+    # ink colour and strength
+    if light:
+        color = np.array([235, 240, 240], np.float32) - rng.uniform(0, 30)
+        strength = rng.uniform(0.6, 0.95)
+    else:
+        color = np.array(rng.choice([[120, 30, 20], [30, 30, 30], [90, 90, 90], [150, 60, 40], [40, 40, 160]]), np.float32)
+        strength = rng.uniform(0.7, 1.0) if color[0] != 90 else rng.uniform(0.5, 0.8)
+    al = (ink * strength)[..., None]
+    img = canvas * (1 - al) + color * al
+    img *= _lighting(rng, h, w)[..., None]
+    # perspective: move the corners a little
+    j = 0.04 * min(h, w)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = src + rng.uniform(-j, j, (4, 2)).astype(np.float32)
+    pm = cv2.getPerspectiveTransform(src, dst)
+    img = cv2.warpPerspective(img, pm, (w, h), borderMode=cv2.BORDER_REFLECT)
+    ids = cv2.warpPerspective(ids.astype(np.float32), pm, (w, h), flags=cv2.INTER_NEAREST, borderValue=0).astype(np.int32)
+    sigma = rng.uniform(0.0, 1.2)
+    if sigma > 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), sigma)
+    img += rng.normal(0, rng.uniform(1, 6), img.shape).astype(np.float32)
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
+        img = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    boxes = []
+    for i in range(1, count + 1):
+        ys, xs = np.nonzero(ids == i)
+        boxes.append((int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)) if ys.size else (0, 0, 0, 0))
+    return SynthPhoto(img, truth_rows, boxes, "light" if light else "dark")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
