@@ -1,10 +1,71 @@
-"""`edgecnn export` (being built)."""
+"""`edgecnn export`: a trained run (or .keras file) → validated ONNX, optionally int8, metadata inside."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import check_range, guarded, print_json, say
 
 
 @guarded
-def export() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn export' is not built yet")
+def export(
+    source: Path = typer.Argument(..., metavar="RUN_DIR_OR_MODEL.keras", help="A training run directory or a .keras file."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output .onnx path (default: <run_dir>/model.onnx); int8 goes beside it as *.int8.onnx."),
+    opset: int = typer.Option(17, "--opset", help="ONNX opset (13–18)."),
+    quantize: bool = typer.Option(False, "--quantize", help="Also write a static int8 (QDQ) model, gated on accuracy."),
+    calibration_size: int = typer.Option(1000, "--calibration-size", help="Training images used to calibrate int8."),
+    calibrate: str = typer.Option("minmax", "--calibrate", help="int8 calibration method: minmax, entropy or percentile."),
+    max_drop: float = typer.Option(0.3, "--max-drop", help="Largest int8 accuracy loss allowed, in percentage points."),
+    seed: int = typer.Option(0, "--seed", help="Seed for drawing the calibration images."),
+    data: Optional[Path] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress stays on stderr)."),
+) -> None:
+    """Convert a trained model to ONNX, check it against Keras, and optionally quantize it to int8."""
+    check_range("--opset", opset, 13, 18)
+    check_range("--calibration-size", calibration_size, 1)
+    check_range("--max-drop", max_drop, 0.0)
+
+    from edgecnn.export import convert
+
+    convert.quiet_tensorflow()
+    from edgecnn.export.exporter import export_model
+    from edgecnn.export.validate import GateTripped
+
+    # tf2onnx/TF may print; keep stdout for the report or the one JSON document
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            result = export_model(source, out, opset=opset, quantize=quantize, calibration_size=calibration_size,
+                                  calibrate=calibrate, max_drop=max_drop, seed=seed, data=data, progress=say)
+        except GateTripped as e:
+            result, tripped = e.result, e
+        else:
+            tripped = None
+    if json_out:
+        print_json(result)
+    else:
+        report(result)
+    if tripped is not None:
+        raise tripped
+
+
+def report(result: dict) -> None:
+    """The human summary on stdout."""
+    p = result["parity"]
+    typer.echo(f"{result['arch']} → ONNX opset {result['opset']}  (from {result['source']})")
+    typer.echo(f"  Keras vs onnxruntime on {p['images']} test images: max |Δp| {p['max_abs_diff']:.1e}, argmax agreement {100 * p['argmax_agreement']:.1f}%")
+    for o in result["outputs"]:
+        typer.echo(f"  {o['precision']}: {o['path']}  {o['bytes'] / 1024:.1f} KiB  test accuracy {100 * o['test_accuracy']:.2f}% ({result['test_images']} images)")
+    if "int8_drop_pp" in result:
+        sizes = {o["precision"]: o["bytes"] for o in result["outputs"]}
+        ratio = f", {100 * sizes['int8'] / sizes['fp32']:.0f}% of fp32 size" if "int8" in sizes else ""
+        verdict = "passed" if result["gate"]["passed"] else "FAILED"
+        typer.echo(f"  int8 vs fp32: {result['int8_drop_pp']:+.2f} pp drop (gate ≤ {result['gate']['max_drop_pp']:g} pp {verdict}), "
+                   f"{100 * result['int8_agreement_with_fp32']:.2f}% same predictions{ratio}")
+    typer.echo("next:")
+    for step in result["next"]:
+        typer.echo(f"  {step}")
