@@ -12,6 +12,14 @@ __version__ = "0.1.0"
 
 _LAZY = {
     # name: module that defines it (imported on first use so `import edgecnn` stays light)
+    "DigitReader": "reader",
+    "Reading": "reader",
+    "Digit": "reader",
+    "OnnxModel": "onnxmodel",
+    "read_image": "imageio",
+    "annotate": "draw",
+    "mosaic": "draw",
+    "make_photo": "synth",
 }
 
 

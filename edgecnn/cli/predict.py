@@ -1,10 +1,112 @@
-"""`edgecnn predict` (being built)."""
+"""`edgecnn predict PATH...`: read the digits in photos (files, folders, globs)."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import EdgeCNNError, UsageError
+from .common import check_range, guarded, print_json, say
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    """Files as given, folders → their image files (sorted, not recursive), globs expanded."""
+    import glob
+
+    from ..imageio import is_image_name
+
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out += sorted(f for f in path.iterdir() if f.is_file() and is_image_name(f))
+        elif not path.exists() and any(ch in p for ch in "*?["):
+            out += sorted(Path(f) for f in glob.glob(p, recursive=True) if Path(f).is_file())
+        else:
+            out.append(path)  # missing files are reported when read
+    return out
 
 
 @guarded
-def predict() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn predict' is not built yet")
+def predict(
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Image files, folders or globs (PNG, JPEG, BMP, TIFF, WebP)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
+    json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (and crop mosaics) into this folder."),
+    save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", help="Below this, a digit is reported as '?'."),
+    threads: int = typer.Option(1, "--threads", help="onnxruntime intra-op threads."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+) -> None:
+    """Read the handwritten digits in photos: one line per image (rows, mean confidence), or --json."""
+    check_range("--min-confidence", min_confidence, 0.0, 1.0)
+    check_range("--threads", threads, 1)
+    if save_crops and save is None:
+        raise UsageError("--save-crops needs --save DIR")
+    if device not in ("cpu", "cuda"):
+        raise UsageError(f"--device must be cpu or cuda (got {device!r})")
+    files = expand_paths(paths)
+    if not files:
+        raise EdgeCNNError(f"no image files found in {', '.join(paths)}")
+
+    import warnings
+
+    from ..reader import DigitReader
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=device)
+    for w in caught:
+        say(f"warning: {w.message}")
+
+    results, failed = [], 0
+    for f in files:
+        entry: dict = {"file": str(f)}
+        try:
+            reading = reader.read(f)
+            entry.update(reading.to_dict())
+            if save is not None:
+                entry["saved"] = _save(save, f, reading, save_crops)
+            if not json_out:
+                rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
+                mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
+                typer.echo(f"{f}: {rows}{mc}")
+        except EdgeCNNError as e:
+            failed += 1
+            entry["error"] = str(e)
+            say(f"error: {e}")
+        results.append(entry)
+    if json_out:
+        print_json({"model": str(reader.model.path), "images": results, "failed": failed})
+    if failed:
+        say(f"{failed} of {len(files)} image(s) could not be read")
+        raise typer.Exit(1)
+
+
+def _save(folder: Path, source: Path, reading, crops: bool) -> list[str]:
+    import cv2
+
+    from ..draw import annotate, mosaic
+    from ..fileio import write_bytes
+    from ..imageio import read_image
+
+    stem = source.stem
+    written = []
+
+    def put(name, img):
+        ok, buf = cv2.imencode(".png", img)
+        if not ok:
+            raise EdgeCNNError(f"cannot encode {name}")
+        target = folder / name
+        write_bytes(target, buf.tobytes())
+        written.append(str(target))
+
+    put(f"{stem}.annotated.png", annotate(read_image(source), reading))
+    if reading.digits:
+        put(f"{stem}.crops.png", mosaic(reading))
+    if crops:
+        for i, d in enumerate(reading.digits):
+            put(f"{stem}.crop{i:02d}_{d.label if d.label != '?' else 'unknown'}.png", (d.crop * 255).round().astype("uint8"))
+    return written
