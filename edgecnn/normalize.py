@@ -23,8 +23,9 @@ def normalize_digit(ink: np.ndarray, box: int = BOX, size: int = SIZE) -> np.nda
     ink = np.asarray(ink, dtype=np.float32)
     if ink.ndim != 2 or ink.size == 0:
         return out
-    ink = np.nan_to_num(ink, nan=0.0, posinf=0.0, neginf=0.0)
-    np.maximum(ink, 0, out=ink)
+    if not np.isfinite(ink).all():
+        ink = np.nan_to_num(ink, nan=0.0, posinf=0.0, neginf=0.0)
+    ink = np.maximum(ink, 0)
     rows = np.flatnonzero(ink.any(axis=1))
     if rows.size == 0:
         return out

@@ -1,30 +1,15 @@
-"""The networks: five classic tutorial CNNs as reference presets, and ``edge``, the default.
+"""The networks (Keras): five classic tutorial CNNs and ``edge``, the default.
 
 Every network takes 28×28×1 channels-last input in [0, 1] and ends in a 10-way softmax.
-A :class:`Preset` carries its tutorial's optimizer, batch size and epochs as defaults.
+Their training defaults live in :mod:`.presets` (which loads without TensorFlow).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Callable
 
 import keras
 from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
-
-
-@dataclass(frozen=True)
-class Preset:
-    build: Callable[[], keras.Model]
-    optimizer: str
-    lr: float
-    batch_size: int
-    epochs: int
-    augment: bool
-    reported_accuracy: float | None  # the tutorial's own test accuracy, if it gave one
-    summary: str
 
 
 def _sequential(name: str, *body) -> keras.Model:
@@ -92,7 +77,7 @@ def _conv_bn(filters: int, name: str):
     """3×3 conv without bias → BatchNorm → ReLU (BN folds into the conv at export)."""
     return [
         layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv"),
-        layers.BatchNormalization(name=f"{name}_bn"),
+        layers.BatchNormalization(momentum=0.9, name=f"{name}_bn"),
         layers.ReLU(name=f"{name}_relu"),
     ]
 
@@ -117,25 +102,18 @@ def edge() -> keras.Model:
     )
 
 
-PRESETS: dict[str, Preset] = {
-    "conv1": Preset(conv1, "adam", 1e-3, 32, 10, False, None,
-                    "Conv2D(32,3×3) → MaxPool → Dense 128 → Dense 10"),
-    "conv1-dropout": Preset(conv1_dropout, "rmsprop", 1e-3, 1000, 2, False, None,
-                            "Conv2D(64,5×5) → MaxPool → Dropout .5 → Dense 128 → Dropout .5 → Dense 10"),
-    "conv2-nopool": Preset(conv2_nopool, "adam", 1e-3, 32, 3, False, 0.9757,
-                           "Conv2D(64,3×3) → Conv2D(32,3×3) → Dense 10"),
-    "conv2": Preset(conv2, "adam", 1e-3, 128, 4, False, 0.9902,
-                    "Conv2D(32) → MaxPool → Conv2D(32) → MaxPool → Dropout .25 → Dense 128 → Dense 10"),
-    "conv3": Preset(conv3, "adam", 1e-3, 128, 20, False, 0.9939,
-                    "Conv2D 32 → 64 → 128 → Dropout → MaxPool → Dense 128 → Dense 10"),
-    "edge": Preset(edge, "adam", 3e-3, 128, 15, True, None,
-                   "4× (Conv3×3+BN+ReLU) 32-32-64-64, 2 pools, GAP → Dense 10; camera-crop augmentation"),
+BUILDERS = {
+    "conv1": conv1,
+    "conv1-dropout": conv1_dropout,
+    "conv2-nopool": conv2_nopool,
+    "conv2": conv2,
+    "conv3": conv3,
+    "edge": edge,
 }
 
 
 def build(arch: str) -> keras.Model:
-    from edgecnn.errors import UsageError
+    """A fresh, uncompiled network by preset name."""
+    from .presets import check_arch
 
-    if arch not in PRESETS:
-        raise UsageError(f"unknown --arch {arch!r} (choose from {', '.join(PRESETS)})")
-    return PRESETS[arch].build()
+    return BUILDERS[check_arch(arch)]()

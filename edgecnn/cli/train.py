@@ -1,10 +1,47 @@
-"""`edgecnn train` (being built)."""
+"""`edgecnn train`: fit a CNN on MNIST and write a run directory."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from ..train.presets import PRESETS
+from .common import guarded, print_json, say
 
 
 @guarded
-def train() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn train' is not built yet")
+def train(
+    arch: str = typer.Option("edge", "--arch", help=f"Network: {', '.join(PRESETS)}."),
+    epochs: Optional[int] = typer.Option(None, "--epochs", help="Epochs (default: the preset's)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size (default: the preset's)."),
+    lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default: the preset's)."),
+    augment: Optional[bool] = typer.Option(None, "--augment/--no-augment", help="Camera-crop augmentation (default: on for edge)."),
+    val_split: float = typer.Option(0.1, "--val-split", help="Fraction of training images held out to pick the best epoch."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
+    data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
+    out: Optional[str] = typer.Option(None, "--out", help="Run directory (default: runs/<arch>, runs/<arch>-2, ...)."),
+    device: str = typer.Option("auto", "--device", help="auto (GPU if TensorFlow sees one), cpu or gpu."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Use only the first N training images (quick runs)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+) -> None:
+    """Train a network on MNIST; keeps the best epoch (by validation accuracy) in RUN_DIR/model.keras."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ..train.trainer import TrainConfig, train as run_training
+
+    config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, val_split=val_split,
+                         seed=seed, data=data, out=out, device=device, limit=limit)
+    config.resolved()  # option errors before TensorFlow loads
+    metrics = run_training(config, log=say)
+    if json_out:
+        print_json(metrics)
+    else:
+        state = "interrupted — best model so far kept" if metrics["interrupted"] else "done"
+        typer.echo(f"{metrics['arch']}: test accuracy {metrics['test_accuracy']:.2%} "
+                   f"(best epoch {metrics['best_epoch']}/{metrics['epochs_run']}, {metrics['params']:,} parameters, "
+                   f"{metrics['train_time_s']:.0f} s on {metrics['device']}) — {state}")
+        typer.echo(f"saved {metrics['model']}")
+        say(f"next: edgecnn export {metrics['run_dir']} --quantize")
+    if metrics["interrupted"]:
+        raise typer.Exit(130)

@@ -1,0 +1,88 @@
+"""`edgecnn train`: a quick run writes a usable run directory; same seed → same weights."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from edgecnn.cli import app
+from edgecnn.train.trainer import TrainConfig
+
+runner = CliRunner()
+
+
+def quick(out, **kw):
+    return TrainConfig(**{"arch": "edge", "epochs": 1, "batch_size": 64, "limit": 400, "out": str(out),
+                          "device": "cpu", "progress": "none", **kw})
+
+
+def test_cli_writes_run_dir(tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["train", "--arch", "conv2", "--epochs", "1", "--limit", "300",
+                                 "--batch-size", "64", "--out", str(out), "--device", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)  # stdout holds only the JSON document
+    assert summary["complete"] and summary["arch"] == "conv2" and summary["epochs_run"] == 1
+    assert 0 <= summary["test_accuracy"] <= 1
+    for name in ("model.keras", "last.keras", "config.json", "history.json", "metrics.json"):
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["epochs"] == 1 and config["batch_size"] == 64 and config["arch"] == "conv2"
+    import keras
+
+    model = keras.saving.load_model(out / "model.keras")
+    assert model.predict(np.zeros((1, 28, 28, 1), np.float32), verbose=0).shape == (1, 10)
+
+
+def test_same_seed_same_weights(tmp_path):
+    import keras
+
+    from edgecnn.train.trainer import train
+
+    weights = []
+    for name in ("a", "b"):
+        train(quick(tmp_path / name, seed=3, augment=True), log=lambda m: None)
+        weights.append(keras.saving.load_model(tmp_path / name / "model.keras").get_weights())
+    assert all(np.array_equal(x, y) for x, y in zip(*weights))
+
+
+def test_refuses_to_overwrite_a_run(tmp_path):
+    from edgecnn.errors import EdgeCNNError
+    from edgecnn.train.trainer import train
+
+    (tmp_path / "model.keras").write_text("previous run")
+    with pytest.raises(EdgeCNNError, match="already holds a run"):
+        train(quick(tmp_path), log=lambda m: None)
+    assert (tmp_path / "model.keras").read_text() == "previous run"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--epochs", "0"], "--epochs"),
+    (["--batch-size", "0"], "--batch-size"),
+    (["--val-split", "1.5"], "--val-split"),
+    (["--arch", "resnet"], "unknown --arch"),
+    (["--device", "tpu"], "--device"),
+])
+def test_bad_options_exit_2_with_one_line(args, message, tmp_path):
+    result = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_offline_without_data_names_the_flag(tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "--data" in result.stderr
+
+
+def test_help_does_not_import_tensorflow():
+    code = ("import sys; from typer.testing import CliRunner; from edgecnn.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+            "r = CliRunner().invoke(app, ['train', '--help']); assert r.exit_code == 0; "
+            "heavy = [m for m in ('tensorflow', 'keras', 'tf2onnx', 'onnx') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

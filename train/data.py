@@ -1,0 +1,50 @@
+"""Feeding MNIST to Keras: a seeded split, and a PyDataset that shuffles and augments per epoch."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from .augment import augment_batch
+
+
+def split_validation(images: np.ndarray, labels: np.ndarray, val_split: float, seed: int):
+    """Seeded shuffle, then the last ``val_split`` fraction is the validation set."""
+    order = np.random.default_rng([seed, 1]).permutation(len(labels))
+    n_val = int(round(len(labels) * val_split))
+    train_idx, val_idx = order[: len(order) - n_val], order[len(order) - n_val:]
+    return (images[train_idx], labels[train_idx]), (images[val_idx], labels[val_idx])
+
+
+def to_float(images: np.ndarray) -> np.ndarray:
+    """uint8 N×28×28 → float32 N×28×28×1 in [0, 1] (the network's input)."""
+    return (images.astype(np.float32) / 255.0)[..., None]
+
+
+class MnistBatches(keras.utils.PyDataset):
+    """Training batches: reshuffled each epoch, optionally augmented; same seed → same batches."""
+
+    def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, **kwargs):
+        super().__init__(**kwargs)
+        self.images, self.labels = images, labels
+        self.batch_size, self.seed, self.augment = batch_size, seed, augment
+        self.epoch = 0
+        self._order()
+
+    def _order(self):
+        self.order = np.random.default_rng([self.seed, 2, self.epoch]).permutation(len(self.labels))
+
+    def __len__(self):
+        return int(np.ceil(len(self.labels) / self.batch_size))
+
+    def __getitem__(self, index):
+        idx = self.order[index * self.batch_size: (index + 1) * self.batch_size]
+        if self.augment:
+            x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]))
+        else:
+            x = to_float(self.images[idx])
+        return x, self.labels[idx]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._order()

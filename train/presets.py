@@ -1,0 +1,43 @@
+"""Training defaults of each network (light: no TensorFlow), from its tutorial where it gave them.
+
+Where a tutorial named no batch size or epochs we chose them (README says which).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from edgecnn.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Preset:
+    optimizer: str
+    lr: float
+    batch_size: int
+    epochs: int
+    augment: bool
+    reported_accuracy: float | None  # the tutorial's own test accuracy, if it gave one
+    summary: str
+
+
+PRESETS: dict[str, Preset] = {
+    "conv1": Preset("adam", 1e-3, 32, 10, False, None,
+                    "Conv2D(32,3×3) → MaxPool → Dense 128 → Dense 10"),
+    "conv1-dropout": Preset("rmsprop", 1e-3, 1000, 2, False, None,
+                            "Conv2D(64,5×5) → MaxPool → Dropout .5 → Dense 128 → Dropout .5 → Dense 10"),
+    "conv2-nopool": Preset("adam", 1e-3, 32, 3, False, 0.9757,
+                           "Conv2D(64,3×3) → Conv2D(32,3×3) → Dense 10"),
+    "conv2": Preset("adam", 1e-3, 128, 4, False, 0.9902,
+                    "Conv2D(32) → MaxPool → Conv2D(32) → MaxPool → Dropout .25 → Dense 128 → Dense 10"),
+    "conv3": Preset("adam", 1e-3, 128, 20, False, 0.9939,
+                    "Conv2D 32 → 64 → 128 → Dropout → MaxPool → Dense 128 → Dense 10"),
+    "edge": Preset("adam", 3e-3, 128, 15, True, None,
+                   "4× (Conv3×3+BN+ReLU) 32-32-64-64, 2 pools, GAP → Dense 10; camera-crop augmentation"),
+}
+
+
+def check_arch(arch: str) -> str:
+    if arch not in PRESETS:
+        raise UsageError(f"unknown --arch {arch!r} (choose from {', '.join(PRESETS)})")
+    return arch
