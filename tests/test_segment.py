@@ -1,0 +1,133 @@
+"""Segmentation on generated images: boxes, blank pages, reading order, polarity, odd arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgecnn.segment import reading_order, segment, to_gray
+from edgecnn.synth import make_photo
+from runtime_helpers import digits_image
+
+
+def _iou(a, b):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    iw = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    ih = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = iw * ih
+    return inter / (aw * ah + bw * bh - inter)
+
+
+def test_known_boxes_and_rows():
+    img, truth, boxes = digits_image((3, 1, 4), rows=2)
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3, 3]
+    assert [d.row for d in seg.digits] == [0, 0, 0, 1, 1, 1]
+    for d, b in zip(seg.digits, boxes):
+        assert _iou(d.box, b) > 0.6, (d.box, b)
+
+
+@pytest.mark.parametrize("value", [0, 255, 128])
+def test_blank_image_has_no_digits(value):
+    assert segment(np.full((480, 640), value, np.uint8)).digits == []
+
+
+def test_noise_gives_clean_empty_result():
+    rng = np.random.default_rng(0)
+    seg = segment(rng.integers(0, 256, (480, 640), dtype=np.uint8))
+    assert len(seg.digits) <= 2  # a photo of pure noise: nothing (or next to nothing) is writing
+
+
+def test_light_ink_on_dark_board():
+    img, truth, boxes = digits_image((7, 2))
+    seg = segment(255 - img)
+    assert seg.polarity == "light"
+    assert len(seg.digits) == 2
+
+
+def test_uneven_lighting():
+    img, truth, boxes = digits_image((5, 0, 9))
+    ramp = np.linspace(0.35, 1.0, img.shape[1], dtype=np.float32)[None, :]
+    seg = segment((img * ramp).astype(np.uint8))
+    assert len(seg.digits) == 3
+
+
+def test_broken_stroke_is_merged():
+    img, _, _ = digits_image((5,))
+    x, y, w, h = segment(img).digits[0].box
+    cut = img.copy()
+    cut[y + h // 3: y + h // 3 + 3, x: x + w] = 235  # cut the 5 horizontally
+    assert len(segment(cut).digits) == 1
+
+
+def test_reading_order_tilted_rows():
+    # two rows of four boxes, each row rising to the right
+    boxes = [(10 + 60 * i, 100 - 8 * i, 40, 50) for i in range(4)] + [(10 + 60 * i, 200 - 8 * i, 40, 50) for i in range(4)]
+    order = list(reversed(range(8)))
+    rows = reading_order([boxes[i] for i in order])
+    assert [[order[i] for i in r] for r in rows] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_single_mnist_digit_is_one_crop(mnist_test):
+    img = mnist_test.images[0]
+    seg = segment(img)
+    assert seg.single and len(seg.digits) == 1
+    assert np.abs(seg.digits[0].crop - img / 255.0).mean() < 0.02
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_synthetic_photo_counts(seed):
+    p = make_photo(seed, size=(640, 480))
+    seg = segment(p.image)
+    assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
+
+
+def test_to_gray_any_array():
+    assert to_gray(np.zeros((5, 5, 4), np.uint8)).shape == (5, 5)
+    assert to_gray(np.full((5, 5), 65535, np.uint16)).max() == 255
+    assert to_gray(np.array([[np.nan, np.inf], [-1.0, 2.0]], np.float32)).dtype == np.uint8
+    rgba = np.zeros((4, 4, 4), np.uint8)  # fully transparent black → white paper
+    assert to_gray(rgba).min() == 255
+
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    shapes = st.one_of(
+        st.tuples(st.integers(1, 90), st.integers(1, 90)),
+        st.tuples(st.integers(1, 90), st.integers(1, 90), st.integers(1, 5)),
+    )
+    dtypes = st.sampled_from([np.uint8, np.uint16, np.float32])
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.data())
+    def test_segment_never_fails(data):
+        dtype = data.draw(dtypes)
+        shape = data.draw(shapes)
+        a = data.draw(arrays(dtype, shape))
+        seg = segment(a)
+        h, w = shape[:2]
+        for d in seg.digits:
+            assert d.crop.shape == (28, 28) and d.crop.dtype == np.float32
+            assert 0.0 <= d.crop.min() and d.crop.max() <= 1.0
+            x, y, bw, bh = d.box
+            assert 0 <= x and 0 <= y and bw >= 1 and bh >= 1 and x + bw <= w and y + bh <= h
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.integers(65, 400), st.integers(65, 400), st.integers(0, 2**31 - 1))
+    def test_segment_random_pages(h, w, seed):
+        rng = np.random.default_rng(seed)
+        a = np.full((h, w), 230, np.uint8)
+        for _ in range(rng.integers(0, 6)):  # random strokes
+            p = rng.integers(0, [w, h], (4, 2)).astype(np.int32)
+            import cv2
+            cv2.polylines(a, [p], False, int(rng.integers(0, 120)), int(rng.integers(1, 6)))
+        for d in segment(a).digits:
+            x, y, bw, bh = d.box
+            assert x + bw <= w and y + bh <= h and d.crop.shape == (28, 28)
