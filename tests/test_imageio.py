@@ -1,0 +1,100 @@
+"""Safe image reading: formats, depths, channels, and one clear error for every bad file."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.errors import EdgeCNNError
+from edgecnn.imageio import header_size, read_image
+
+
+@pytest.fixture
+def page():
+    img = np.full((40, 60, 3), 220, np.uint8)
+    cv2.putText(img, "42", (5, 32), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 20), 2)
+    return img
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg", ".bmp", ".tiff", ".webp"])
+def test_formats(tmp_path, page, ext):
+    path = tmp_path / f"p{ext}"
+    assert cv2.imwrite(str(path), page)
+    img = read_image(path)
+    assert img.dtype == np.uint8 and img.shape[:2] == (40, 60)
+    assert header_size(path.read_bytes()) == (60, 40)
+
+
+def test_16bit_gray(tmp_path):
+    a = (np.linspace(0, 65535, 50 * 30).reshape(30, 50)).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / "a.png"), a)
+    img = read_image(tmp_path / "a.png")
+    assert img.dtype == np.uint8 and img.max() == 255 and img.shape == (30, 50)
+
+
+def test_rgba_composited_on_white(tmp_path):
+    a = np.zeros((10, 10, 4), np.uint8)  # transparent black
+    a[3:6, 3:6] = (0, 0, 0, 255)          # an opaque black square
+    cv2.imwrite(str(tmp_path / "a.png"), a)
+    img = read_image(tmp_path / "a.png")
+    assert img.shape == (10, 10, 3) and img[0, 0].tolist() == [255, 255, 255] and img[4, 4].tolist() == [0, 0, 0]
+
+
+def _png(width, height, color_type=3, bit_depth=8, body=b""):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + body + chunk(b"IEND", b"")
+
+
+def test_palette_png(tmp_path):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    plte = chunk(b"PLTE", bytes([255, 255, 255, 0, 0, 0]))
+    rows = b"".join(b"\x00" + bytes([(x + y) % 2 for x in range(4)]) for y in range(4))
+    data = _png(4, 4, 3, 8, plte + chunk(b"IDAT", zlib.compress(rows)))
+    (tmp_path / "p.png").write_bytes(data)
+    img = read_image(tmp_path / "p.png")
+    assert img.shape[:2] == (4, 4) and img.max() == 255 and img.min() == 0
+
+
+def test_tiny_image(tmp_path):
+    cv2.imwrite(str(tmp_path / "one.png"), np.zeros((1, 1), np.uint8))
+    assert read_image(tmp_path / "one.png").shape == (1, 1)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "no such file"),
+    ("folder", "is a folder"),
+    ("empty", "empty file"),
+    ("text", "not an image"),
+    ("random", "not an image"),
+    ("truncated_png", "truncated"),
+    ("truncated_jpg", "truncated"),
+    ("huge", "too large"),
+])
+def test_bad_files(tmp_path, page, case, message):
+    p = tmp_path / f"{case}.png"
+    if case == "folder":
+        p.mkdir()
+    elif case == "empty":
+        p.write_bytes(b"")
+    elif case == "text":
+        p.write_text("hello, not a picture\n")
+    elif case == "random":
+        p.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    elif case == "truncated_png":
+        ok, buf = cv2.imencode(".png", np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8))
+        p.write_bytes(buf.tobytes()[: len(buf) // 2])
+    elif case == "truncated_jpg":
+        ok, buf = cv2.imencode(".jpg", np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8))
+        p.write_bytes(buf.tobytes()[: len(buf) // 2])
+    elif case == "huge":  # a header claiming 100k × 100k pixels: refused before decoding
+        p.write_bytes(_png(100_000, 100_000, 0, 8))
+    with pytest.raises(EdgeCNNError, match=message) as e:
+        read_image(p)
+    assert str(p) in str(e.value)

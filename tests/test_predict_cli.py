@@ -1,0 +1,92 @@
+"""`edgecnn predict` through typer's CliRunner: human and JSON output, --save, failures in a batch."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from edgecnn.cli import app
+from runtime_helpers import digits_image, tiny_onnx
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    pytest.importorskip("onnx")
+    return str(tiny_onnx(tmp_path_factory.mktemp("m") / "tiny.onnx"))
+
+
+@pytest.fixture
+def photos(tmp_path):
+    img, _, _ = digits_image((4, 2, 0, 7))
+    cv2.imwrite(str(tmp_path / "a.png"), img)
+    cv2.imwrite(str(tmp_path / "b.jpg"), digits_image((1, 5), rows=2)[0])
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((200, 300), 250, np.uint8))
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(app, ["predict", *map(str, args)])
+
+
+def test_human_output(photos, model):
+    r = run(photos / "a.png", "--model", model, "--min-confidence", "0")
+    assert r.exit_code == 0, r.output
+    assert "a.png" in r.stdout and "mean confidence" in r.stdout
+    assert len(r.stdout.strip().splitlines()) == 1
+
+
+def test_json_is_pure_and_complete(photos, model):
+    r = run(photos, "--model", model, "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    files = {img["file"].split("/")[-1]: img for img in doc["images"]}
+    assert set(files) == {"a.png", "b.jpg", "blank.png"}
+    assert len(files["a.png"]["digits"]) == 4 and [len(x) for x in files["b.jpg"]["rows"]] == [2, 2]
+    d = files["a.png"]["digits"][0]
+    assert set(d) == {"label", "confidence", "box", "row"}
+
+
+def test_blank_image_exit_0(photos, model):
+    r = run(photos / "blank.png", "--model", model, "--json")
+    assert r.exit_code == 0
+    assert json.loads(r.stdout)["images"][0]["digits"] == []
+
+
+def test_bad_file_among_good(photos, model):
+    (photos / "bad.png").write_bytes(b"garbage")
+    r = run(photos / "a.png", photos / "bad.png", photos / "missing.png", photos / "b.jpg", "--model", model, "--json")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    errors = {img["file"].split("/")[-1]: img.get("error") for img in doc["images"]}
+    assert errors["a.png"] is None and errors["b.jpg"] is None
+    assert "not an image" in errors["bad.png"] and "no such file" in errors["missing.png"]
+    assert "Traceback" not in r.output
+
+
+def test_glob_and_save(photos, model, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    r = run(str(photos / "*.png"), "--model", model, "--save", out, "--save-crops")
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in out.iterdir())
+    assert "a.annotated.png" in names and "a.crops.png" in names and "blank.annotated.png" in names
+    assert sum(n.startswith("a.crop0") for n in names) == 4
+
+
+@pytest.mark.parametrize("args, code", [
+    (["--min-confidence", "1.5"], 2),
+    (["--threads", "0"], 2),
+    (["--save-crops"], 2),
+])
+def test_bad_options(photos, model, args, code):
+    r = run(photos / "a.png", "--model", model, *args)
+    assert r.exit_code == code and "error:" in r.output
+
+
+def test_bad_model_one_line(photos, tmp_path):
+    (tmp_path / "m.onnx").write_bytes(b"nope")
+    r = run(photos / "a.png", "--model", tmp_path / "m.onnx")
+    assert r.exit_code == 1 and "not a usable ONNX" in r.output and "Traceback" not in r.output
