@@ -1,10 +1,81 @@
-"""`edgecnn evaluate` (being built)."""
+"""`edgecnn evaluate`: accuracy, per-class accuracy, confusion matrix and worst mistakes of a model."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import check_range, guarded, print_json, say
+
+SHOWN_MISTAKES = 10
 
 
 @guarded
-def evaluate() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn evaluate' is not built yet")
+def evaluate(
+    model: Path = typer.Argument(..., metavar="MODEL", help="An .onnx file (runtime only), or a .keras file / run directory (needs TensorFlow)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: MNIST test)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
+    threads: int = typer.Option(1, "--threads", help="onnxruntime threads."),
+) -> None:
+    """Score a model on the MNIST test set (or --data) and show where it goes wrong."""
+    check_range("--threads", threads, 1)
+    if plot is not None and plot.suffix.lower() != ".png":
+        from ..errors import UsageError
+
+        raise UsageError(f"--plot {plot}: expected a path ending in .png")
+    from .. import evaluate as ev
+    from ..mnist import load_split
+    from ..plots import GRID
+
+    source = ev.resolve(model)
+    split = load_split("test", data)
+    probs = ev.predict(source, split.images, threads=threads)
+    result = ev.score(probs, split.labels, top=GRID[0] * GRID[1])
+    out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
+    out["mistakes"] = out["mistakes"][:SHOWN_MISTAKES]
+    if plot is not None:
+        from ..plots import evaluation_figure, save_png
+
+        history = ev.load_history(source.history)
+        save_png(plot, evaluation_figure(result, split.images, history,
+                                         f"{source.path.name}: accuracy {100 * result.accuracy:.2f}% on {result.count} images"))
+        out["plot"] = str(plot)
+    if json_out:
+        print_json(out)
+    else:
+        _report(out)
+    if plot is not None:
+        say(f"wrote {plot}")
+
+
+def _report(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{r['model']}[/bold] on {r['data']}: accuracy [bold]{100 * r['accuracy']:.2f}%[/bold] "
+                  f"({r['correct']}/{r['count']})")
+    per = Table(title="per class", show_edge=False)
+    per.add_column("class", justify="right")
+    per.add_column("images", justify="right")
+    per.add_column("accuracy", justify="right")
+    for c in r["per_class"]:
+        per.add_row(str(c["label"]), str(c["count"]), "—" if c["accuracy"] is None else f"{100 * c['accuracy']:.2f}%")
+    console.print(per)
+    cm = Table(title="confusion (rows: true, columns: predicted)", show_edge=False)
+    cm.add_column("")
+    for c in range(len(r["confusion"])):
+        cm.add_column(str(c), justify="right")
+    for t, row in enumerate(r["confusion"]):
+        cm.add_row(str(t), *[(f"[bold]{v}[/bold]" if t == p else (str(v) if v else "·")) for p, v in enumerate(row)])
+    console.print(cm)
+    if r["mistakes"]:
+        mt = Table(title="most confident mistakes", show_edge=False)
+        for name in ("index", "true", "predicted", "confidence"):
+            mt.add_column(name, justify="right")
+        for m in r["mistakes"]:
+            mt.add_row(str(m["index"]), str(m["true"]), str(m["pred"]), f"{m['confidence']:.3f}")
+        console.print(mt)
