@@ -270,7 +270,7 @@ def find_digits(ink: np.ndarray):
         if gh < 0.25 * ref:
             continue
         fill = a / float(gw * gh)
-        if fill > 0.8 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
+        if fill > 0.9 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
             continue
         groups.append(((x0, y0, gw, gh), members))
     if len(groups) > MAX_DIGITS:
@@ -310,9 +310,10 @@ def _merge(comps, ref):
 
 
 def _belong(a, b, ref) -> bool:
+    """Are components ``a`` and ``b`` (x0, y0, x1, y1, area, ids) pieces of one digit?"""
     aw, bw = a[2] - a[0], b[2] - b[0]
     ah, bh = a[3] - a[1], b[3] - b[1]
-    xo = min(a[2], b[2]) - max(a[0], b[0])
+    xo = min(a[2], b[2]) - max(a[0], b[0])  # overlap (negative: gap)
     yo = min(a[3], b[3]) - max(a[1], b[1])
     mh = max(a[3], b[3]) - min(a[1], b[1])
     mw = max(a[2], b[2]) - min(a[0], b[0])
@@ -320,19 +321,19 @@ def _belong(a, b, ref) -> bool:
     # one digit cut by a faint stroke (holds even when every digit on the page is broken)
     if xo >= 0.5 * min(aw, bw) and -yo <= 0.12 * mh and mh <= 1.8 * max(ah, bh) and mw <= 1.3 * max(aw, bw):
         return True
-    if mh > 1.35 * ref or mw > 1.2 * max(ref, mh):
+    if mh > 1.35 * ref:
         return False
-    small = min(ah * aw, bh * bw)
+    # a short piece (a 5's cap, a 7's bar, a 4's arm) touching or almost touching a neighbour
+    short = min(ah, bh) < 0.55 * ref and (a[4] if ah < bh else b[4]) < 0.6 * max(a[4], b[4])
+    if short and xo > -0.12 * ref and yo > -0.12 * ref and mw <= 1.6 * ref:
+        return True
+    if mw > 1.2 * max(ref, mh):
+        return False
     # one box inside the other (a dot in a 0, an 8's loop drawn in two strokes)
     if xo >= 0.8 * min(aw, bw) and yo >= 0.8 * min(ah, bh):
         return True
-    # stacked with horizontal overlap: a 5's cap, a broken stroke
-    if xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref:
-        return True
-    # a small piece touching or overlapping a neighbour's box (a 7's bar, a 4's stem)
-    if max(ah, aw) < 0.6 * ref or max(bh, bw) < 0.6 * ref:
-        return xo > -0.08 * ref and yo > -0.08 * ref and small < 0.5 * max(ah * aw, bh * bw)
-    return False
+    # stacked with horizontal overlap: a broken stroke
+    return xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref
 
 
 def reading_order(boxes) -> list[list[int]]:

@@ -111,12 +111,13 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
     # digit size: rows must fit
     dh = rng.uniform(0.08, 0.22) * min(h, w * 0.75)
     dh = min(dh, 0.8 * h / (n_rows * 1.7))
-    row_gap = dh * rng.uniform(1.5, 2.0)
+    row_gap = dh * rng.uniform(1.6, 2.1)
     top = rng.uniform(0.1 * h, max(0.1 * h + 1, h - n_rows * row_gap - 0.05 * h))
     truth_rows, count = [], 0
     for r in range(n_rows):
         n = per_row or int(rng.integers(2, 7))
-        tilt = math.radians(rng.uniform(-6, 6))
+        # tilt: the row's far end rises or falls by at most 0.3 digit heights (≈ ±4° for 6 digits)
+        tilt = math.atan(rng.uniform(-0.3, 0.3) * dh / max(1.0, n * dh * 0.9))
         x = rng.uniform(0.04 * w, 0.2 * w)
         y_base = top + r * row_gap
         text = ""
@@ -125,7 +126,7 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
             hh = dh * rng.uniform(0.85, 1.15)
             a = _digit_alpha(images[k], hh, rng)
             ah, aw = a.shape
-            y = int(y_base + (x - 0.04 * w) * math.tan(tilt) + rng.uniform(-0.08, 0.08) * dh - (ah - hh) / 2)
+            y = int(y_base + (x - 0.04 * w) * math.tan(tilt) + rng.uniform(-0.06, 0.06) * dh - (ah - hh) / 2)
             xi = int(x) - int(hh * 0.2) - 2
             if xi + aw >= w - 2 or y < 1 or y + ah >= h - 1 or xi < 1:
                 break
