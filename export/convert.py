@@ -69,6 +69,8 @@ def to_onnx(model, opset: int = DEFAULT_OPSET):
     if not ok:
         raise EdgeCNNError("onnxsim could not validate the simplified graph")
     _name_io(simplified)  # simplification keeps names; re-assert the symbolic batch dimension
+    _fold_flatten_transpose(simplified)
+    _short_names(simplified)
     simplified.producer_name, simplified.producer_version = "edgecnn", _version()
     simplified.doc_string = "edgecnn digit classifier: image [batch,28,28,1] in [0,1] → probabilities [batch,10]"
     onnx.checker.check_model(simplified, full_check=True)
@@ -89,6 +91,76 @@ def _name_io(proto) -> None:
         value.type.tensor_type.shape.dim[0].dim_param = BATCH
     # intermediate shapes still name tf2onnx's unk__N batch; drop them, onnxsim/ORT re-infer
     del graph.value_info[:]
+
+
+def _fold_flatten_transpose(proto) -> None:
+    """Fold the NCHW→NHWC Transpose before a Keras Flatten into the next MatMul's weight rows.
+
+    Keras flattens channels-last; the ONNX convolutions are channels-first, so tf2onnx keeps a
+    Transpose → Reshape → MatMul. Permuting the constant weight rows once gives the same result
+    without the per-image Transpose. (No off-the-shelf optimizer does this; parity checks it.)
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = proto.graph
+    inferred = onnx.shape_inference.infer_shapes(proto).graph
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in inferred.value_info}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    weights = {t.name: t for t in graph.initializer}
+    for transpose in [n for n in graph.node if n.op_type == "Transpose"]:
+        perm = next((list(a.ints) for a in transpose.attribute if a.name == "perm"), None)
+        after = consumers.get(transpose.output[0], [])
+        if perm != [0, 2, 3, 1] or len(after) != 1 or after[0].op_type != "Reshape":
+            continue
+        reshape = after[0]
+        matmuls = consumers.get(reshape.output[0], [])
+        nchw = shapes.get(transpose.input[0], [])
+        if (len(matmuls) != 1 or matmuls[0].op_type != "MatMul" or matmuls[0].input[1] not in weights
+                or len(nchw) != 4 or 0 in nchw[1:]):
+            continue
+        _, c, h, w = nchw
+        tensor = weights[matmuls[0].input[1]]
+        weight = numpy_helper.to_array(tensor)
+        if weight.shape[0] != c * h * w or len(consumers[tensor.name]) != 1:
+            continue
+        permuted = weight.reshape(h, w, c, -1).transpose(2, 0, 1, 3).reshape(weight.shape)
+        tensor.CopyFrom(numpy_helper.from_array(permuted, tensor.name))
+        reshape.input[0] = transpose.input[0]
+        graph.node.remove(transpose)
+
+
+def _short_names(proto) -> None:
+    """Rename nodes, intermediate tensors and weights after their op (``Conv_1``, ``Conv_1.W``).
+
+    tf2onnx's TensorFlow scope names are long and repeated through the graph (and through
+    every Q/DQ pair after quantization); short names keep the files small and readable.
+    """
+    graph = proto.graph
+    keep = {graph.input[0].name, graph.output[0].name}
+    rename: dict[str, str] = {}
+    initializers = {t.name for t in graph.initializer}
+    roles = {"Conv": ("X", "W", "B"), "MatMul": ("A", "B"), "Gemm": ("A", "B", "C"), "Add": ("A", "B"),
+             "Reshape": ("data", "shape")}
+    for i, node in enumerate(graph.node):
+        node.name = f"{node.op_type}_{i}"
+        for j, name in enumerate(node.input):
+            if name in initializers and name not in rename:
+                role = roles.get(node.op_type, ())
+                rename[name] = f"{node.name}.{role[j] if j < len(role) else j}"
+        for j, name in enumerate(node.output):
+            if name not in keep:
+                rename[name] = node.name if j == 0 else f"{node.name}:{j}"
+    for node in graph.node:
+        node.input[:] = [rename.get(n, n) for n in node.input]
+        node.output[:] = [rename.get(n, n) for n in node.output]
+    for tensor in graph.initializer:
+        tensor.name = rename.get(tensor.name, tensor.name)
+    for value in graph.value_info:
+        value.name = rename.get(value.name, value.name)
 
 
 def _version() -> str:

@@ -104,8 +104,18 @@ def quantize(fp32_model: str | Path, int8_out: str | Path, calibration: np.ndarr
         try:
             quant_pre_process(str(fp32_model), str(prepared), skip_symbolic_shape=False)
             quantize_static(str(prepared), str(int8_out), reader, **kwargs)
+            _drop_value_info(int8_out)
         except EdgeCNNError:
             raise
         except Exception as e:
             detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
             raise EdgeCNNError(f"int8 quantization failed: {detail}") from None
+
+
+def _drop_value_info(path: str | Path) -> None:
+    """Remove the intermediate shape annotations pre-processing added (onnxruntime re-infers them; smaller file)."""
+    import onnx
+
+    model = onnx.load(str(path))
+    del model.graph.value_info[:]
+    onnx.save(model, str(path))
