@@ -1,10 +1,60 @@
-"""`edgecnn webcam` (being built)."""
+"""`edgecnn webcam`: read handwritten digits live from a camera, a video file or a stream URL."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import UsageError
+from .common import check_range, guarded, say
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv")
 
 
 @guarded
-def webcam() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn webcam' is not built yet")
+def webcam(
+    source: str = typer.Option("0", "--source", "-s", help="Camera index (0, 1, ...), video file or stream URL."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
+    no_show: bool = typer.Option(False, "--no-show", help="No window (also automatic when there is no display)."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write the annotated video here (.mp4, .avi or .mkv)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON line per frame on stdout (and nothing else)."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", help="Below this, a digit is reported as '?'."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Stop after this many frames."),
+    threads: int = typer.Option(1, "--threads", help="onnxruntime intra-op threads."),
+    width: Optional[int] = typer.Option(None, "--width", help="Frame width to ask the camera for (files: resized)."),
+    height: Optional[int] = typer.Option(None, "--height", help="Frame height to ask the camera for (files: resized)."),
+) -> None:
+    """Read digits live: window with boxes, readings, FPS and latency (q/Esc quits, c toggles the crops); summary on stderr."""
+    check_range("--min-confidence", min_confidence, 0.0, 1.0)
+    check_range("--threads", threads, 1)
+    check_range("--max-frames", max_frames, 1)
+    check_range("--width", width, 16, 8192)
+    check_range("--height", height, 16, 8192)
+    if (width is None) != (height is None):
+        raise UsageError("--width and --height go together")
+    if not source.strip():
+        raise UsageError("--source is empty (give a camera index such as 0, a video file or a URL)")
+    if save is not None:
+        if save.suffix.lower() not in VIDEO_SUFFIXES:
+            raise UsageError(f"--save {save}: use a .mp4, .avi or .mkv file name")
+        if save.is_dir():
+            raise UsageError(f"--save {save}: is a folder; give a video file name")
+
+    import warnings
+
+    from ..reader import DigitReader
+    from ..webcam import Options, run
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reader = DigitReader(model, threads=threads, min_confidence=min_confidence)
+    for w in caught:
+        say(f"warning: {w.message}")
+    opts = Options(source=source, model=model, show=not no_show, save=save, json=json_out, min_confidence=min_confidence,
+                   max_frames=max_frames, threads=threads, width=width, height=height)
+    summary = run(opts, say=say, reader=reader)
+    say(f"webcam: {summary.line()}")
+    if summary.saved:
+        say(f"wrote {summary.saved}")
