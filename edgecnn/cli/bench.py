@@ -1,10 +1,98 @@
-"""`edgecnn bench` (being built)."""
+"""`edgecnn bench`: Keras vs onnxruntime fp32 vs int8 — latency, throughput, size, cold start, memory, frames, floor."""
 
-from ..errors import EdgeCNNError
-from .common import guarded
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..errors import UsageError
+from .common import check_range, guarded, print_json, say
+
+
+def parse_batches(text: str) -> tuple[int, ...]:
+    """'1,8,64' → (1, 8, 64); anything else is a usage error."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UsageError(f"--batch {text!r}: expected comma-separated whole numbers, e.g. 1,8,64,256") from None
+    if not values or min(values) < 1 or max(values) > 4096:
+        raise UsageError(f"--batch {text!r}: batch sizes must be between 1 and 4096")
+    return tuple(dict.fromkeys(values))
 
 
 @guarded
-def bench() -> None:
-    """(not built yet)"""
-    raise EdgeCNNError("'edgecnn bench' is not built yet")
+def bench(
+    model: Optional[List[Path]] = typer.Option(None, "--model", "-m", help="ONNX model(s) to time; repeat the option (default: the bundled fp32 and int8 models)."),
+    keras: Optional[Path] = typer.Option(None, "--keras", help="Also time Keras (model(x) and model.predict): a run directory or .keras file."),
+    batch: str = typer.Option("1,8,64,256", "--batch", help="Comma-separated batch sizes."),
+    threads: int = typer.Option(1, "--threads", help="Threads for every runtime (pinned)."),
+    frames: bool = typer.Option(True, "--frames/--no-frames", help="Time the frame pipeline on a generated 640×480 photo."),
+    seconds: float = typer.Option(1.0, "--seconds", help="Measuring time per runtime and batch size."),
+    quick: bool = typer.Option(False, "--quick", help="Tiny iteration counts (smoke test; figures are not meaningful)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
+) -> None:
+    """Time the runtimes side by side in one run, against this CPU's compute floor."""
+    check_range("--threads", threads, 1, 256)
+    check_range("--seconds", seconds, 0.01, 600)
+    batches = parse_batches(batch)
+    for m in model or []:
+        if not m.is_file():
+            raise UsageError(f"--model {m}: no such file")
+    from .. import bench as b
+
+    settings = (b.Settings.quick if quick else b.Settings)(batches=batches, threads=threads, frames=frames,
+                                                            **({} if quick else {"seconds": seconds}))
+    result = b.run(model or None, keras, settings, progress=lambda m: say(m))
+    if json_out:
+        print_json(result)
+    else:
+        report(result)
+
+
+def report(r: dict) -> None:
+    """The result document as rich tables on stdout."""
+    from rich.console import Console
+    from rich.table import Table
+
+    c = Console()
+    m, f = r["machine"], r["floor"]
+    c.print(f"[bold]{m['cpu']}[/bold], {r['settings']['threads']} thread(s), onnxruntime {m['onnxruntime']}"
+            f"{' (quick: figures not meaningful)' if r['settings']['quick'] else ''}")
+    c.print(f"compute floor: {f['macs_per_image'] / 1e6:.2f} M multiply-adds/image ÷ {f['peak_fp32_gmacs']:.1f} GMAC/s fp32 peak "
+            f"= {f['floor_us_per_image']:.0f} µs/image  (int8 GEMM peak {f['peak_int8_gmacs']:.0f} GMAC/s → "
+            f"{f['floor_int8_us_per_image']:.0f} µs/image)")
+    t = Table(title="latency and throughput", show_edge=False)
+    for name, j in (("runtime", "left"), ("batch", "right"), ("p50 ms", "right"), ("p90 ms", "right"), ("p99 ms", "right"),
+                    ("images/s", "right"), ("µs/image", "right"), ("× floor", "right")):
+        t.add_column(name, justify=j)
+    for x in r["results"]:
+        floor = f"{x['x_floor']:.2f}" if x["x_floor"] else "—"
+        if x.get("x_floor_int8_peak"):
+            floor += f" ({x['x_floor_int8_peak']:.1f} int8)"
+        t.add_row(x["runtime"], str(x["batch"]), f"{x['p50_ms']:.3f}", f"{x['p90_ms']:.3f}", f"{x['p99_ms']:.3f}",
+                  f"{x['throughput_ips']:,.0f}", f"{x['us_per_image']:.1f}", floor)
+    c.print(t)
+    o = Table(title="size, cold start, memory", show_edge=False)
+    for name in ("runtime", "size KiB", "cold start ms", "predict RSS MB (peak)"):
+        o.add_column(name, justify="left" if name == "runtime" else "right")
+    cold = {x["runtime"]: x for x in r["cold_start"]}
+    mem = {x["runtime"]: x for x in r["memory"]}
+    for s in r["models"]:
+        k = cold.get(s["runtime"], {})
+        mm = mem.get(s["runtime"])
+        o.add_row(s["runtime"], f"{s['bytes'] / 1024:.1f}", f"{k['cold_start_ms']:.1f}" if k else "—",
+                  f"{mm['rss_mb']:.0f} ({mm['peak_rss_mb']:.0f})" if mm else "—")
+    c.print(o)
+    if r["frames"]:
+        fr = Table(title="frame pipeline: 640×480 photo, 6 digits", show_edge=False)
+        for name in ("runtime", "median ms", "p95 ms", "segment ms", "infer ms", "digits"):
+            fr.add_column(name, justify="left" if name == "runtime" else "right")
+        for x in r["frames"]:
+            fr.add_row(x["runtime"], f"{x['median_ms']:.2f}", f"{x['p95_ms']:.2f}", f"{x['segment_ms']:.2f}",
+                       f"{x['infer_ms']:.2f}", f"{x['digits_found']}/{x['digits_true']}")
+        c.print(fr)
+    sp = {k: v for k, v in r["speedups"].items() if v}
+    if sp:
+        c.print("ratios: " + ", ".join(f"{k} {v:.2f}×" for k, v in sp.items()))

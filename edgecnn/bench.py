@@ -1,0 +1,488 @@
+"""Benchmark Keras, onnxruntime fp32 and onnxruntime int8 side by side, and against the machine's limit.
+
+:func:`run` measures, in one process and one run, with the same inputs and pinned threads:
+
+* latency p50/p90/p99 and throughput per runtime and batch size (warm-ups first; the
+  runtimes are interleaved round by round so all see the same machine load);
+* model size on disk; cold start (session creation + first inference, in a fresh process)
+  and the resident memory of the ``predict`` path (same fresh process);
+* the frame pipeline (segmentation + normalization + inference of a generated 640×480
+  photo with 6 digits), median and p95;
+* the compute floor: multiply-adds per image from the ONNX graph ÷ the measured
+  single-core GEMM peak (onnxruntime's own MLAS kernels), and each result as "× floor".
+
+It returns a plain dict (the ``--json`` document); the CLI renders it. TensorFlow is
+imported only when a Keras model is given.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import EdgeCNNError
+
+DEFAULT_BATCHES = (1, 8, 64, 256)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to measure. ``quick`` is for tests and smoke runs (tiny iteration counts)."""
+
+    batches: tuple[int, ...] = DEFAULT_BATCHES
+    threads: int = 1
+    seconds: float = 1.0      # measuring time per runtime and batch size
+    rounds: int = 5           # interleaving rounds
+    min_calls: int = 10
+    max_calls: int = 5000
+    warmup: int = 3
+    frames: bool = True
+    frame_calls: int = 100
+    cold_runs: int = 3
+
+    @classmethod
+    def quick(cls, **kw) -> "Settings":
+        return cls(**{"seconds": 0.02, "rounds": 1, "min_calls": 2, "max_calls": 3, "warmup": 1,
+                      "frame_calls": 3, "cold_runs": 1, **kw})
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def percentiles(samples_s: list[float], batch: int) -> dict:
+    """p50/p90/p99 latency (ms) and throughput (images/s) from per-call times in seconds."""
+    a = np.asarray(samples_s, np.float64)
+    p50, p90, p99 = np.percentile(a, [50, 90, 99])
+    return {"p50_ms": p50 * 1e3, "p90_ms": p90 * 1e3, "p99_ms": p99 * 1e3,
+            "throughput_ips": batch * len(a) / a.sum(), "calls": len(a)}
+
+
+def time_interleaved(fns: dict[str, Callable[[], object]], s: Settings) -> dict[str, list[float]]:
+    """Per-call seconds for each function, warmed up, interleaved over ``s.rounds`` rounds."""
+    calls = {}
+    for name, fn in fns.items():
+        for _ in range(s.warmup):
+            fn()
+        t = time.perf_counter()
+        fn()
+        est = max(time.perf_counter() - t, 1e-6)
+        calls[name] = int(np.clip(s.seconds / est, s.min_calls, s.max_calls))
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for r in range(s.rounds):
+        for name, fn in fns.items():
+            n = calls[name] // s.rounds + (1 if r < calls[name] % s.rounds else 0)
+            for _ in range(n):
+                t = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - t)
+    return samples
+
+
+# --------------------------------------------------------------------------- compute floor
+
+
+def macs_per_image(path: str | os.PathLike) -> tuple[int, str]:
+    """Multiply-adds per image of Conv/Gemm/MatMul nodes: (count, method).
+
+    With ``onnx`` installed: shape inference on the graph. Without it (the light runtime):
+    onnxruntime's profiler, which records every node's input and output shapes, on an
+    unoptimized session run once with batch 1.
+    """
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        return _macs_from_profile(path), "onnxruntime profile shapes"
+    return _macs_from_onnx(path), "onnx shape inference"
+
+
+def _conv_like_macs(op: str, in_shapes: list, out_shape: list) -> int:
+    """MACs of one node for batch 1, from its input/output shapes (None where unknown)."""
+    out = [d for d in out_shape[1:]]
+    if any(not isinstance(d, int) for d in out):
+        return 0
+    n_out = int(np.prod(out)) if out else 1
+    if op in ("Conv", "ConvInteger", "QLinearConv", "FusedConv"):
+        w = in_shapes[3] if op == "QLinearConv" else in_shapes[1]
+        return n_out * int(np.prod(w[1:])) if w and all(isinstance(d, int) for d in w[1:]) else 0
+    if op in ("Gemm", "MatMul", "MatMulInteger", "QLinearMatMul", "QGemm"):
+        a = in_shapes[0]
+        k = a[-1] if a else None
+        return n_out * k if isinstance(k, int) else 0
+    return 0
+
+
+def _macs_from_onnx(path) -> int:
+    import onnx
+
+    model = onnx.load(str(path))
+    for v in model.graph.input:  # batch 1 everywhere
+        dim = v.type.tensor_type.shape.dim
+        if dim:
+            dim[0].ClearField("dim_param")
+            dim[0].dim_value = 1
+    model = onnx.shape_inference.infer_shapes(model)
+    g = model.graph
+    shapes = {}
+    for v in list(g.input) + list(g.value_info) + list(g.output):
+        shapes[v.name] = [d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim]
+    for t in g.initializer:
+        shapes[t.name] = list(t.dims)
+    total = 0
+    for node in g.node:
+        ins = [shapes.get(i) for i in node.input]
+        if node.op_type == "Gemm":
+            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+            b = ins[1]
+            k = b[1] if trans_b else b[0]
+            out = shapes.get(node.output[0]) or [1, b[0] if trans_b else b[1]]
+            total += int(np.prod(out[1:])) * k
+            continue
+        total += _conv_like_macs(node.op_type, ins, shapes.get(node.output[0]) or [])
+    return total
+
+
+def _macs_from_profile(path) -> int:
+    import onnxruntime as ort
+
+    o = ort.SessionOptions()
+    o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    o.enable_profiling = True
+    o.intra_op_num_threads = 1
+    o.log_severity_level = 3
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="edgecnn-macs-") as d:
+        o.profile_file_prefix = str(Path(d) / "p")
+        sess = ort.InferenceSession(str(path), o, providers=["CPUExecutionProvider"])
+        inp = sess.get_inputs()[0]
+        shape = [1 if not isinstance(x, int) else x for x in inp.shape]
+        sess.run(None, {inp.name: np.zeros(shape, np.float32)})
+        events = json.loads(Path(sess.end_profiling()).read_text())
+    total = 0
+    for e in events:
+        args = e.get("args", {})
+        if e.get("cat") != "Node" or not e.get("name", "").endswith("_kernel_time"):
+            continue
+        ins = [next(iter(x.values())) for x in args.get("input_type_shape", [])]
+        outs = [next(iter(x.values())) for x in args.get("output_type_shape", [])]
+        if outs:
+            total += _conv_like_macs(args.get("op_name", ""), ins, outs[0])
+    return total
+
+
+def _pb_varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _pb(field: int, value) -> bytes:
+    """One protobuf field: int → varint, bytes/str → length-delimited."""
+    if isinstance(value, int):
+        return _pb_varint(field << 3) + _pb_varint(value)
+    data = value.encode() if isinstance(value, str) else value
+    return _pb_varint(field << 3 | 2) + _pb_varint(len(data)) + data
+
+
+def _gemm_model(op: str, n: int, a_type: int, b_type: int, y_type: int) -> bytes:
+    """A one-node ONNX model ``Y = op(A, B)`` (n×n×n), encoded by hand: the runtime has no ``onnx``."""
+    def value(name, elem):
+        dims = b"".join(_pb(1, _pb(1, n)) for _ in range(2))
+        return _pb(1, name) + _pb(2, _pb(1, _pb(1, elem) + _pb(2, dims)))
+
+    node = _pb(1, "A") + _pb(1, "B") + _pb(2, "Y") + _pb(4, op)
+    graph = _pb(1, node) + _pb(2, "gemm") + _pb(11, value("A", a_type)) + _pb(11, value("B", b_type)) + _pb(12, value("Y", y_type))
+    return _pb(1, 8) + _pb(8, _pb(1, "") + _pb(2, 13)) + _pb(7, graph)
+
+
+def gemm_peak(precision: str = "fp32", threads: int = 1, seconds: float = 0.5, n: int = 512) -> float:
+    """Best multiply-adds per second of an n×n×n GEMM in onnxruntime (MLAS) with ``threads`` threads.
+
+    fp32: ``MatMul``; int8: ``MatMulInteger`` (uint8 × int8 → int32, the kernel family of
+    QLinearConv on x86; it includes packing B on every call, so it is a slight underestimate).
+    """
+    import onnxruntime as ort
+
+    if precision == "fp32":
+        proto, a, b = _gemm_model("MatMul", n, 1, 1, 1), np.random.rand(n, n).astype(np.float32), None
+        b = np.random.rand(n, n).astype(np.float32)
+    else:
+        proto = _gemm_model("MatMulInteger", n, 2, 3, 6)
+        a = np.random.randint(0, 255, (n, n), np.uint8)
+        b = np.random.randint(-127, 127, (n, n), np.int8)
+    o = ort.SessionOptions()
+    o.intra_op_num_threads, o.inter_op_num_threads = threads, 1
+    o.log_severity_level = 3
+    sess = ort.InferenceSession(proto, o, providers=["CPUExecutionProvider"])
+    feed = {"A": a, "B": b}
+    sess.run(None, feed)
+    best, end = float("inf"), time.perf_counter() + seconds
+    runs = 0
+    while time.perf_counter() < end or runs < 3:
+        t = time.perf_counter()
+        sess.run(None, feed)
+        best = min(best, time.perf_counter() - t)
+        runs += 1
+    return n ** 3 / best
+
+
+# --------------------------------------------------------------------------- fresh-process figures
+
+_FRESH = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np
+from edgecnn.onnxmodel import OnnxModel
+t1 = time.perf_counter()
+m = OnnxModel(sys.argv[1], threads=int(sys.argv[2]))
+m.predict(np.zeros((1, 28, 28, 1), np.float32))
+t2 = time.perf_counter()
+for _ in range(20):
+    m.predict(np.random.rand(64, 28, 28, 1).astype(np.float32))
+status = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if ":" in l)
+kb = lambda k: int(status[k].split()[0]) if k in status else None
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
+print(json.dumps({"import_ms": (t1 - t0) * 1e3, "cold_start_ms": (t2 - t1) * 1e3,
+                  "rss_mb": (kb("VmRSS") or 0) / 1024, "peak_rss_mb": (kb("VmHWM") or 0) / 1024, "heavy": heavy}))
+"""
+
+
+def fresh_process(path: Path, threads: int) -> dict:
+    """Cold start and resident memory of ``OnnxModel(path).predict`` in a fresh interpreter."""
+    out = subprocess.run([sys.executable, "-c", _FRESH, str(path), str(threads)], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+    lines = out.stdout.strip().splitlines()
+    if out.returncode != 0 or not lines:
+        tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
+        raise EdgeCNNError(f"{path}: the fresh-process measurement failed ({tail[:200]})")
+    return json.loads(lines[-1])
+
+
+# --------------------------------------------------------------------------- runtimes
+
+
+@dataclass
+class Runtime:
+    name: str                         # "keras model(x)", "onnx fp32", ...
+    kind: str                         # keras-call | keras-predict | onnx
+    path: Path
+    run: Callable[[np.ndarray], object]
+    precision: str = "fp32"
+
+
+def onnx_runtime(path: Path, threads: int, label: str | None = None) -> tuple[Runtime, object]:
+    """An onnxruntime runtime timed through ``session.run`` (what ``OnnxModel.predict`` wraps)."""
+    from .onnxmodel import OnnxModel
+
+    m = OnnxModel(path, threads=threads)
+    precision = m.info.precision if m.info.precision in ("fp32", "int8") else ("int8" if ".int8." in path.name else "fp32")
+    sess, inp, out = m.session, m.input_name, m.output_name
+    nchw = m.layout == "NCHW"
+
+    def run(x):
+        return sess.run([out], {inp: x.transpose(0, 3, 1, 2).copy() if nchw else x})
+
+    return Runtime(label or f"onnx {precision}", "onnx", path, run, precision), m
+
+
+def keras_runtimes(source: str | os.PathLike, threads: int) -> tuple[list[Runtime], Path, float]:
+    """Keras ``model(x)`` and ``model.predict`` runtimes, the .keras path, and load+first-call ms."""
+    from .evaluate import resolve
+
+    src = resolve(source)
+    if src.kind != "keras":
+        raise EdgeCNNError(f"--keras {source}: expected a run directory or a .keras file")
+    from edgecnn.export.convert import quiet_tensorflow
+
+    quiet_tensorflow()
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # already initialized in this process
+        pass
+    from edgecnn.export.convert import load_keras
+
+    t = time.perf_counter()
+    model = load_keras(src.path)
+    model(np.zeros((1, 28, 28, 1), np.float32), training=False)
+    cold = (time.perf_counter() - t) * 1e3
+    call = Runtime("keras model(x)", "keras-call", src.path, lambda x: model(x, training=False))
+    pred = Runtime("keras predict", "keras-predict", src.path, lambda x: model.predict(x, batch_size=len(x), verbose=0))
+    return [call, pred], src.path, cold
+
+
+def default_models() -> list[Path]:
+    from .models import DEFAULT_FP32, DEFAULT_INT8
+
+    found = [p for p in (DEFAULT_FP32, DEFAULT_INT8) if p.is_file()]
+    if not found:
+        raise EdgeCNNError(f"no bundled models in {DEFAULT_FP32.parent}; pass --model PATH")
+    return found
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None, settings: Settings = Settings(),
+        progress: Callable[[str], None] = lambda m: None) -> dict:
+    """Measure everything (see module doc) and return the result document."""
+    import cv2
+    import onnxruntime as ort
+
+    s = settings
+    if not s.batches or min(s.batches) < 1:
+        raise EdgeCNNError("batch sizes must be ≥ 1", exit_code=2)
+    if s.threads < 1:
+        raise EdgeCNNError(f"threads must be ≥ 1 (got {s.threads})", exit_code=2)
+    cv2.setNumThreads(s.threads)
+    models = [Path(m) for m in (models or default_models())]
+
+    runtimes: list[Runtime] = []
+    sizes, cold, onnx_models = [], [], {}
+    keras_cold = None
+    if keras is not None:
+        progress(f"loading Keras model {keras}")
+        ks, kpath, keras_cold = keras_runtimes(keras, s.threads)
+        runtimes += ks
+        sizes.append({"runtime": "keras", "path": str(kpath), "bytes": kpath.stat().st_size})
+        cold.append({"runtime": "keras", "cold_start_ms": keras_cold, "where": "in process, TensorFlow already imported"})
+    names = set()
+    for path in models:
+        rt, m = onnx_runtime(path, s.threads)
+        if rt.name in names:
+            rt.name = f"{rt.name} ({path.name})"
+        names.add(rt.name)
+        runtimes.append(rt)
+        onnx_models[rt.name] = (path, m)
+        sizes.append({"runtime": rt.name, "path": str(path), "bytes": path.stat().st_size})
+
+    progress("measuring the compute floor (GEMM peak, multiply-adds per image)")
+    macs, macs_method = macs_per_image(models[0])
+    peak_secs = 0.05 if s.rounds == 1 else 0.5
+    peak_fp32 = gemm_peak("fp32", s.threads, peak_secs)
+    peak_int8 = gemm_peak("int8", s.threads, peak_secs)
+    floor_us = macs / peak_fp32 * 1e6 if macs else None
+    floor_int8_us = macs / peak_int8 * 1e6 if macs else None
+
+    rng = np.random.default_rng(0)
+    results = []
+    for batch in s.batches:
+        progress(f"batch {batch}")
+        x = np.ascontiguousarray(rng.random((batch, 28, 28, 1), dtype=np.float32))
+        samples = time_interleaved({rt.name: (lambda rt=rt: rt.run(x)) for rt in runtimes}, s)
+        for rt in runtimes:
+            r = {"runtime": rt.name, "batch": batch, **percentiles(samples[rt.name], batch)}
+            per_image_us = r["p50_ms"] * 1e3 / batch
+            r["us_per_image"] = per_image_us
+            r["x_floor"] = per_image_us / floor_us if floor_us else None
+            r["x_floor_int8_peak"] = per_image_us / floor_int8_us if (floor_int8_us and rt.precision == "int8") else None
+            results.append(r)
+
+    progress("cold start and memory (fresh process per model)")
+    memory = []
+    for name, (path, _) in onnx_models.items():
+        f = fresh_process(path, s.threads)
+        runs = [f] + [fresh_process(path, s.threads) for _ in range(s.cold_runs - 1)]
+        cold.append({"runtime": name, "cold_start_ms": float(np.median([r["cold_start_ms"] for r in runs])),
+                     "import_ms": float(np.median([r["import_ms"] for r in runs])),
+                     "where": "fresh process: session creation + first inference (imports not included)"})
+        memory.append({"runtime": name, "rss_mb": f["rss_mb"], "peak_rss_mb": f["peak_rss_mb"],
+                       "imports_tensorflow": bool(f["heavy"])})
+
+    frames = None
+    if s.frames:
+        progress("frame pipeline (640×480, 6 digits)")
+        frames = frame_pipeline({n: p for n, (p, _) in onnx_models.items()}, s)
+
+    return {
+        "machine": machine(s.threads),
+        "settings": {"batches": list(s.batches), "threads": s.threads, "seconds_per_cell": s.seconds,
+                     "rounds": s.rounds, "warmup": s.warmup, "quick": s.rounds == 1},
+        "models": sizes,
+        "floor": {"macs_per_image": macs, "macs_method": macs_method,
+                  "peak_fp32_gmacs": peak_fp32 / 1e9, "peak_int8_gmacs": peak_int8 / 1e9,
+                  "peak_method": f"onnxruntime MatMul / MatMulInteger 512×512×512, {s.threads} thread(s), best run",
+                  "floor_us_per_image": floor_us, "floor_int8_us_per_image": floor_int8_us},
+        "results": results,
+        "cold_start": cold,
+        "memory": memory,
+        "frames": frames,
+        "speedups": speedups(results),
+    }
+
+
+def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
+    """Read a generated 640×480 photo with one row of 6 digits; per-frame total, segment and infer ms."""
+    from .reader import DigitReader
+    from .synth import make_photo
+
+    photo = make_photo(7, size=(640, 480), rows=1, per_row=6, polarity="dark")
+    readers = {name: DigitReader(path, threads=s.threads, min_confidence=0.0) for name, path in models.items()}
+    for r in readers.values():
+        for _ in range(s.warmup):
+            r.read(photo.image)
+    timings: dict[str, list[dict]] = {n: [] for n in readers}
+    for _ in range(s.frame_calls):  # interleaved
+        for name, r in readers.items():
+            reading = r.read(photo.image)
+            timings[name].append({**reading.timings, "digits": len(reading.digits)})
+    out = []
+    for name, ts in timings.items():
+        total = [t["total"] for t in ts]
+        out.append({"runtime": name, "median_ms": float(np.median(total)), "p95_ms": float(np.percentile(total, 95)),
+                    "segment_ms": float(np.median([t["segment"] for t in ts])),
+                    "infer_ms": float(np.median([t["infer"] for t in ts])),
+                    "digits_found": ts[-1]["digits"], "digits_true": len(photo.digits), "frames": len(ts)})
+    return out
+
+
+def speedups(results: list[dict]) -> dict:
+    """The ratios the targets are stated in (None when a runtime or batch size was not measured)."""
+    def get(name_prefix, batch, key="p50_ms"):
+        for r in results:
+            if r["runtime"].startswith(name_prefix) and r["batch"] == batch:
+                return r[key]
+        return None
+
+    def ratio(a, b):
+        return a / b if a and b else None
+
+    out = {
+        "fp32_vs_keras_predict_batch1": ratio(get("keras predict", 1), get("onnx fp32", 1)),
+        "fp32_vs_keras_call_batch1": ratio(get("keras model(x)", 1), get("onnx fp32", 1)),
+    }
+    for b in sorted({r["batch"] for r in results}):
+        out[f"int8_vs_fp32_throughput_batch{b}"] = ratio(get("onnx int8", b, "throughput_ips"), get("onnx fp32", b, "throughput_ips"))
+    return out
+
+
+def machine(threads: int) -> dict:
+    import onnxruntime as ort
+
+    cpu = platform.processor() or ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
+    except OSError:
+        flags = ""
+    return {"cpu": cpu, "cores": os.cpu_count(), "threads": threads, "python": platform.python_version(),
+            "onnxruntime": ort.__version__, "numpy": np.__version__,
+            "avx512_vnni": "avx512_vnni" in flags, "avx512f": "avx512f" in flags}
