@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -56,7 +57,7 @@ def report(r: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    c = Console()
+    c = Console(width=None if sys.stdout.isatty() else 140)
     m, f = r["machine"], r["floor"]
     c.print(f"[bold]{m['cpu']}[/bold], {r['settings']['threads']} thread(s), onnxruntime {m['onnxruntime']}"
             f"{' (quick: figures not meaningful)' if r['settings']['quick'] else ''}")
@@ -66,7 +67,7 @@ def report(r: dict) -> None:
     t = Table(title="latency and throughput", show_edge=False)
     for name, j in (("runtime", "left"), ("batch", "right"), ("p50 ms", "right"), ("p90 ms", "right"), ("p99 ms", "right"),
                     ("images/s", "right"), ("µs/image", "right"), ("× floor", "right")):
-        t.add_column(name, justify=j)
+        t.add_column(name, justify=j, no_wrap=True)
     for x in r["results"]:
         floor = f"{x['x_floor']:.2f}" if x["x_floor"] else "—"
         if x.get("x_floor_int8_peak"):

@@ -1,0 +1,101 @@
+"""`edgecnn bench --quick`: every JSON field present; the compute floor's pieces; evaluate/bench import no TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from runtime_helpers import tiny_onnx
+
+pytest.importorskip("onnx")  # only to write the test model
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bench")
+    return tiny_onnx(d / "a.onnx"), tiny_onnx(d / "b.onnx")
+
+
+def test_quick_bench_json_has_every_field(models):
+    from typer.testing import CliRunner
+
+    from edgecnn.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "--model", str(models[0]), "--model", str(models[1]),
+                                 "--batch", "1,4", "--quick", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert set(out) == {"machine", "settings", "models", "floor", "results", "cold_start", "memory", "frames", "speedups"}
+    assert out["settings"]["quick"] is True and out["settings"]["batches"] == [1, 4]
+    assert out["floor"]["macs_per_image"] == 784 * 10
+    for key in ("peak_fp32_gmacs", "peak_int8_gmacs", "floor_us_per_image", "floor_int8_us_per_image"):
+        assert out["floor"][key] > 0
+    assert len(out["results"]) == 4  # two models × two batch sizes, names made unique
+    assert len({x["runtime"] for x in out["results"]}) == 2
+    for x in out["results"]:
+        for key in ("p50_ms", "p90_ms", "p99_ms", "throughput_ips", "us_per_image", "x_floor", "calls"):
+            assert x[key] > 0, key
+        assert x["p50_ms"] <= x["p90_ms"] <= x["p99_ms"]
+    assert all(m["bytes"] > 0 for m in out["models"])
+    assert all(c["cold_start_ms"] > 0 for c in out["cold_start"])
+    assert all(m["rss_mb"] > 0 and m["imports_tensorflow"] is False for m in out["memory"])
+    assert len(out["frames"]) == 2
+    for f in out["frames"]:
+        assert f["median_ms"] > 0 and f["p95_ms"] >= f["median_ms"] * 0.5 and f["digits_true"] == 6
+    assert "int8_vs_fp32_throughput_batch1" in out["speedups"]
+
+
+def test_macs_from_runtime_profile_match_onnx(models):
+    from edgecnn.bench import _macs_from_onnx, _macs_from_profile
+
+    assert _macs_from_profile(models[0]) == _macs_from_onnx(models[0]) == 7840
+
+
+def test_gemm_peak_runs():
+    from edgecnn.bench import gemm_peak
+
+    assert gemm_peak("fp32", 1, 0.0, n=64) > 0 and gemm_peak("int8", 1, 0.0, n=64) > 0
+
+
+def test_percentiles():
+    from edgecnn.bench import percentiles
+
+    p = percentiles([0.001] * 99 + [0.1], batch=10)
+    assert p["p50_ms"] == pytest.approx(1.0) and p["p99_ms"] > 1.0 and p["calls"] == 100
+
+
+@pytest.mark.parametrize("args, code", [(["--batch", "0"], 2), (["--batch", "a,b"], 2), (["--threads", "0"], 2),
+                                        (["--model", "/nonexistent.onnx"], 2)])
+def test_bad_options(args, code):
+    from typer.testing import CliRunner
+
+    from edgecnn.cli import app
+
+    r = CliRunner().invoke(app, ["bench", "--quick", *args])
+    assert r.exit_code == code and "Traceback" not in r.output
+
+
+SCRIPT = r"""
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from typer.testing import CliRunner
+from edgecnn.cli import app
+from edgecnn.mnist import write_idx
+import numpy as np
+write_idx(sys.argv[2] + "/t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8))
+write_idx(sys.argv[2] + "/t10k-labels-idx1-ubyte", np.zeros(5, np.uint8))
+codes = [CliRunner().invoke(app, ["evaluate", sys.argv[1], "--data", sys.argv[2], "--plot", sys.argv[2] + "/p.png"]).exit_code,
+         CliRunner().invoke(app, ["bench", "--model", sys.argv[1], "--quick", "--batch", "2", "--no-frames", "--json"]).exit_code]
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf2onnx", "matplotlib"))
+print(json.dumps({"codes": codes, "heavy": heavy}))
+"""
+
+
+def test_evaluate_and_bench_on_onnx_import_no_tensorflow(models, tmp_path):
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(models[0]), str(tmp_path)], capture_output=True, text=True, timeout=180)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"codes": [0, 0], "heavy": []}, out.stderr[-2000:]
