@@ -213,3 +213,17 @@ def test_cli_errors_are_one_line(run_dir, tmp_path, monkeypatch, args, code, mes
     assert lines[-1].startswith("error: ") and message in lines[-1] and "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
 
+
+
+def test_flatten_transpose_is_folded_for_classic_architectures(mnist_test):
+    import keras
+
+    from edgecnn.export import convert, validate
+    from edgecnn.train.architectures import build
+
+    keras.utils.set_random_seed(3)
+    model = build("conv2")  # Flatten after channels-last convolutions: tf2onnx leaves a Transpose there
+    proto = convert.to_onnx(model)
+    assert not {n.op_type for n in proto.graph.node} & {"Transpose", "Shape", "Gather", "Concat", "Dropout"}
+    x = mnist_test.images[:100, :, :, None].astype("float32") / 255.0
+    assert validate.parity(model, validate.session(proto.SerializeToString()), x)["max_abs_diff"] <= 1e-4
