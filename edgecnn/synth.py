@@ -126,8 +126,11 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
             hh = dh * rng.uniform(0.85, 1.15)
             a = _digit_alpha(images[k], hh, rng)
             ah, aw = a.shape
+            cols = np.flatnonzero((a > 0.3).any(axis=0))
+            if cols.size == 0:
+                continue
             y = int(y_base + (x - 0.04 * w) * math.tan(tilt) + rng.uniform(-0.06, 0.06) * dh - (ah - hh) / 2)
-            xi = int(x) - int(hh * 0.2) - 2
+            xi = int(x) - int(cols[0])  # the ink's left edge lands on x
             if xi + aw >= w - 2 or y < 1 or y + ah >= h - 1 or xi < 1:
                 break
             region = ink[y: y + ah, xi: xi + aw]
@@ -135,8 +138,7 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
             ids[y: y + ah, xi: xi + aw][a > 0.3] = count + 1
             count += 1
             text += str(int(labels[k]))
-            cols = np.flatnonzero((a > 0.3).any(axis=0))
-            x = xi + cols[-1] + dh * rng.uniform(0.25, 0.7) + int(hh * 0.2) + 2 - (cols[0] if len(cols) else 0) + 0
+            x = xi + cols[-1] + dh * rng.uniform(0.25, 0.7)
         if text:
             truth_rows.append(text)
     # ink colour and strength
