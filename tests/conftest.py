@@ -32,16 +32,20 @@ def mnist_train():
 
 @pytest.fixture(scope="session")
 def tiny_keras_path(tmp_path_factory, mnist_train) -> Path:
-    """An `edge` network fit for one quick epoch on 3,000 training images (~95% test accuracy), saved as .keras."""
+    """An `edge` network fit for three quick epochs on 3,000 training images (~94.5% test accuracy), saved as .keras.
+
+    The learning rate decays to ~0 so the BatchNorm running statistics catch up with the weights.
+    """
     import keras
 
     from edgecnn.train.architectures import build
 
     keras.utils.set_random_seed(0)
     model = build("edge")
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    schedule = keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=3 * 47)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x = mnist_train.images[:3000, :, :, None].astype("float32") / 255.0
-    model.fit(x, mnist_train.labels[:3000], epochs=2, batch_size=64, verbose=0)
+    model.fit(x, mnist_train.labels[:3000], epochs=3, batch_size=64, verbose=0)
     path = tmp_path_factory.mktemp("tiny") / "model.keras"
     model.save(path)
     return path
