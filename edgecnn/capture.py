@@ -111,9 +111,10 @@ def _bgr(image: np.ndarray) -> np.ndarray:
 class FrameSource:
     """Iterate :class:`Frame` objects from a camera, file or URL; ``with FrameSource(...) as src: for f in src: ...``."""
 
-    def __init__(self, source: str | int = 0, width: int | None = None, height: int | None = None):
+    def __init__(self, source: str | int = 0, width: int | None = None, height: int | None = None,
+                 live: bool | None = None):
         self.source = parse_source(source)
-        self.live = is_live(self.source)
+        self.live = is_live(self.source) if live is None else live  # live=True reads a file like a camera (tests)
         self.size = (width, height) if width and height else None
         self.stats = Stats()
         self.fps = 0.0
@@ -128,7 +129,7 @@ class FrameSource:
     # ------------------------------------------------------------------ opening and closing
     def _open(self) -> None:
         src = self.source
-        if isinstance(src, str) and not self.live:
+        if isinstance(src, str) and not is_live(src):
             p = Path(src)
             if not p.exists():
                 raise EdgeCNNError(f"{src}: no such file (--source takes a camera index such as 0, a video file or a URL)")

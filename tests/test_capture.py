@@ -1,0 +1,120 @@
+"""Frame sources: files in order, live sources keep only the newest frame, bad frames skipped, clear errors."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from edgecnn import capture
+from edgecnn.capture import FrameSource, parse_source
+from edgecnn.errors import EdgeCNNError
+from webcam_helpers import make_video
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("v") / "clip.mp4"
+    make_video(path, count=40)
+    return path
+
+
+def test_parse_source():
+    assert parse_source("0") == 0 and parse_source(" 2 ") == 2 and parse_source(3) == 3
+    assert parse_source("clip.mp4") == "clip.mp4" and capture.is_live("rtsp://cam/1") and not capture.is_live("a.mp4")
+
+
+def test_file_every_frame_in_order(video):
+    with FrameSource(str(video)) as src:
+        frames = [(f.index, f.time, f.image.shape) for f in src]
+    assert [i for i, _, _ in frames] == list(range(40))
+    assert frames[1][1] == pytest.approx(1 / 30)
+    assert {s for _, _, s in frames} == {(480, 640, 3)}
+    assert src.stats.ended == "end of file" and src.stats.skipped == 0 and src._cap is None
+
+
+def test_resize(video):
+    with FrameSource(str(video), width=320, height=240) as src:
+        assert next(iter(src)).image.shape == (240, 320, 3)
+
+
+def test_live_takes_the_newest_frame(video):
+    """A slow consumer of a live source skips frames instead of building a backlog."""
+    with FrameSource(str(video), live=True) as src:
+        seen = []
+        for f in src:
+            seen.append(f.index)
+            time.sleep(0.03)
+    assert seen == sorted(set(seen)) and len(seen) < 40
+    assert src.stats.dropped > 0 and src.stats.read == len(seen)
+    assert not src._thread.is_alive() and src._cap is None
+
+
+def test_close_early_releases(video):
+    src = FrameSource(str(video), live=True)
+    next(iter(src))
+    src.close()
+    src.close()
+    assert src._cap is None and not src._thread.is_alive()
+
+
+class FakeCap:
+    """A camera that delivers a good frame, an empty one, a None, a good one, then fails for good."""
+
+    script = ["good", "empty", "none", "good"]
+
+    def __init__(self, *_):
+        self.calls = 0
+        self.released = False
+
+    def isOpened(self):
+        return True
+
+    def set(self, *_):
+        return True
+
+    def get(self, *_):
+        return 30.0
+
+    def read(self):
+        i, self.calls = self.calls, self.calls + 1
+        kind = self.script[i] if i < len(self.script) else "fail"
+        if kind == "good":
+            return True, np.full((48, 64, 3), 200, np.uint8)
+        if kind == "empty":
+            return True, np.zeros((0, 0, 3), np.uint8)
+        if kind == "none":
+            return True, None
+        return False, None
+
+    def release(self):
+        self.released = True
+
+
+def test_bad_frames_skipped_and_failures_end_the_stream(monkeypatch):
+    monkeypatch.setattr(capture.cv2, "VideoCapture", FakeCap)
+    monkeypatch.setattr(capture, "RETRY_WAIT", 0.001)
+    src = FrameSource("0")
+    cap = src._cap
+    frames = list(src)
+    src.close()
+    assert 1 <= len(frames) <= 2  # live: the second good frame may replace the first before it is taken
+    assert src.stats.skipped == 2 and src.stats.ended == "read failed" and src.stats.failed_reads == capture.RETRIES
+    assert cap.released
+
+
+def test_missing_camera_is_one_clear_line():
+    with pytest.raises(EdgeCNNError) as e:
+        FrameSource("7")
+    msg = str(e.value)
+    assert "camera 7" in msg and "--source" in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize("content, expect", [(None, "no such file"), (b"not a video at all" * 100, "cannot open")])
+def test_unopenable_file(tmp_path, content, expect):
+    path = tmp_path / "clip.mp4"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(EdgeCNNError, match=expect):
+        FrameSource(str(path))
