@@ -70,10 +70,23 @@ class Summary:
 # ---------------------------------------------------------------------------- display
 
 def display_available() -> bool:
-    """Whether a window can be shown: on Linux/BSD this needs DISPLAY or WAYLAND_DISPLAY."""
-    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
-        return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    return True
+    """Whether OpenCV can open a window here.
+
+    On Linux/BSD this needs DISPLAY or WAYLAND_DISPLAY, and then a probe in a child process:
+    Qt aborts the whole process (no exception) when the display it names cannot be reached.
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return True
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
+    import subprocess
+
+    probe = "import cv2; cv2.namedWindow('probe'); cv2.waitKey(1); cv2.destroyAllWindows()"
+    try:
+        return subprocess.run([sys.executable, "-c", probe], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              timeout=15).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 class Window:
@@ -205,7 +218,7 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
     source = FrameSource(opts.source, opts.width, opts.height)  # first: a source that won't open is the one error line
     show = opts.show and display_available()
     if opts.show and not show:
-        say("note: no display (DISPLAY/WAYLAND_DISPLAY unset); running headless")
+        say("note: no usable display (DISPLAY/WAYLAND_DISPLAY unset or unreachable); running headless")
     need_drawing = show or opts.save is not None
     tracker = Tracker(min_confidence=opts.min_confidence)
     summary = Summary()

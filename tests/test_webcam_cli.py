@@ -1,0 +1,132 @@
+"""`edgecnn webcam`, headless, on a generated video: JSON lines against the ground truth, --save, --max-frames, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from edgecnn.cli import app
+from webcam_helpers import make_video, reading_model
+
+FRAMES = 90
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    from edgecnn.models import DEFAULT_INT8
+
+    if not DEFAULT_INT8.is_file():
+        pytest.importorskip("onnx")  # to write the fallback model
+    return str(reading_model(tmp_path_factory.mktemp("model")))
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "clip.mp4"
+    return path, make_video(path, count=FRAMES)
+
+
+def cli(*args):
+    return CliRunner().invoke(app, ["webcam", *map(str, args)])
+
+
+def test_json_lines_match_the_truth(clip, model):
+    """The real command in a fresh process: stdout is JSON lines only, ≥ 95 % of frames read right, stable at the end."""
+    path, truth = clip
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    out = subprocess.run([sys.executable, "-m", "edgecnn", "webcam", "--source", str(path), "--model", model, "--json"],
+                         capture_output=True, text=True, timeout=180, env=env)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]  # every stdout line is JSON
+    assert [r["frame"] for r in lines] == list(range(FRAMES))
+    first = lines[0]
+    assert set(first) >= {"frame", "time", "digits", "raw", "stable"}
+    assert set(first["digits"][0]) >= {"label", "confidence", "box"}
+    right = sum(r["raw"]["rows"] == t["rows"] for r, t in zip(lines, truth["frames"]))
+    assert right >= 0.95 * FRAMES, f"{right}/{FRAMES} frames read right"
+    assert all(r["stable"]["rows"] == truth["rows"] for r in lines[-10:])
+    assert any(t["blank"] for t in truth["frames"]) and all(r["raw"]["rows"] == [] for r, t in zip(lines, truth["frames"]) if t["blank"])
+    assert f"{FRAMES} frames" in out.stderr and "p95" in out.stderr and "stopped: end of file" in out.stderr
+    assert "headless" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_save_writes_a_playable_video_and_max_frames_stops(clip, model, tmp_path):
+    path, _ = clip
+    target = tmp_path / "out" / "annotated.mp4"
+    r = cli("--source", path, "--model", model, "--no-show", "--save", target, "--max-frames", 25, "--json")
+    assert r.exit_code == 0, r.output
+    assert len(r.stdout.splitlines()) == 25 and "stopped: max frames" in r.stderr
+    cap = cv2.VideoCapture(str(target))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    assert n == 25
+    assert sorted(p.name for p in target.parent.iterdir()) == ["annotated.mp4"]  # no temporary file left
+
+
+def test_existing_output_survives_a_failed_run(model, tmp_path):
+    target = tmp_path / "keep.mp4"
+    target.write_bytes(b"old")
+    r = cli("--source", tmp_path / "missing.mp4", "--model", model, "--no-show", "--save", target)
+    assert r.exit_code == 1 and target.read_bytes() == b"old"
+
+
+def test_camera_unavailable_is_one_clear_line(model):
+    r = cli("--source", 7, "--model", model, "--no-show")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "camera 7" in lines[0] and "--source" in lines[0], r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["--min-confidence", "1.5"], 2, "--min-confidence"),
+    (["--threads", "0"], 2, "--threads"),
+    (["--max-frames", "0"], 2, "--max-frames"),
+    (["--width", "640"], 2, "--width and --height"),
+    (["--save", "out.txt"], 2, ".mp4"),
+    (["--source", "nope.mp4"], 1, "no such file"),
+])
+def test_bad_options(args, code, words, model):
+    r = cli("--model", model, "--no-show", *args)
+    assert r.exit_code == code and words in r.stderr and "Traceback" not in r.output
+
+
+def test_window_falls_back_to_headless(monkeypatch):
+    """A display that fails at imshow turns the window off with one warning instead of crashing."""
+    import numpy as np
+
+    from edgecnn import webcam
+
+    def broken(*_):
+        raise cv2.error("no display")
+
+    monkeypatch.setattr(webcam.cv2, "namedWindow", lambda *a: None)
+    monkeypatch.setattr(webcam.cv2, "imshow", broken)
+    said = []
+    w = webcam.Window(True, said.append)
+    assert w.show(np.zeros((10, 10, 3), np.uint8), lambda: None) is None
+    assert not w.enabled and "headless" in said[0]
+
+
+SCRIPT = r"""
+import json, sys
+from typer.testing import CliRunner
+from edgecnn.cli import app
+r = CliRunner().invoke(app, ["webcam", "--source", sys.argv[1], "--model", sys.argv[2], "--no-show", "--max-frames", "3"])
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tf2onnx", "onnx", "keras"))
+print(json.dumps({"exit": r.exit_code, "heavy": heavy}))
+"""
+
+
+def test_webcam_imports_no_training_stack(clip, model):
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(clip[0]), model], capture_output=True, text=True, timeout=120)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"exit": 0, "heavy": []}, out.stderr
