@@ -71,7 +71,7 @@ class OnnxModel:
         if not self.info.is_edgecnn and str(self.path) not in _WARNED:
             _WARNED.add(str(self.path))
             warnings.warn(f"{self.path.name}: no edgecnn metadata; assuming 28×28×1 NHWC input in [0, 1], bright ink, labels 0–9",
-                          stacklevel=2)
+                          stacklevel=3)
 
     def _check_io(self) -> None:
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()

@@ -330,6 +330,10 @@ def _belong(a, b, ref) -> bool:
     short = min(ah, bh) < 0.55 * ref and (a[4] if ah < bh else b[4]) < 0.6 * max(a[4], b[4])
     if short and xo > -0.12 * ref and yo > -0.12 * ref and mw <= 1.6 * ref:
         return True
+    # a shorter, lighter stroke all but touching a neighbour (an open 4's left arm)
+    lighter = min(ah, bh) < 0.7 * ref and (a[4] if ah < bh else b[4]) < 0.5 * max(a[4], b[4])
+    if lighter and xo > -0.04 * ref and yo > 0.5 * min(ah, bh) and mw <= 1.1 * ref:
+        return True
     if mw > 1.2 * max(ref, mh):
         return False
     # one box inside the other (a dot in a 0, an 8's loop drawn in two strokes)
