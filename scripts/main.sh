@@ -12,6 +12,6 @@ E=.venv/bin/edgecnn
 
 $E train --arch edge --epochs "$EPOCHS" --seed 0 --out "$RUN"
 $E export "$RUN" --quantize
-$E predict examples/photos --model "$RUN/model.int8.onnx" --save "$RUN/predictions"
+$E predict examples --model "$RUN/model.int8.onnx" --save "$RUN/predictions"
 $E webcam --source examples/digits.mp4 --no-show --model "$RUN/model.int8.onnx" --save "$RUN/webcam.mp4"
 echo "main job done: $RUN (annotated photos in $RUN/predictions, video in $RUN/webcam.mp4)" >&2
