@@ -120,6 +120,7 @@ def main() -> int:
         "QOperator u8s8 per-channel": QuantSettings(format="QOperator", activation_type="QUInt8"),
         "QOperator u8s8 per-tensor": QuantSettings(format="QOperator", activation_type="QUInt8", per_channel=False),
         "QDQ u8s8 Conv only": QuantSettings(activation_type="QUInt8", op_types=("Conv",)),
+        "QDQ u8s8 per-channel symmetric act": QuantSettings(activation_type="QUInt8", extra_options={"ActivationSymmetric": True}),
     }
     for name, s in quant.items():
         path = out / (name.replace(" ", "_") + ".onnx")
@@ -136,8 +137,13 @@ def main() -> int:
     try:
         nchw = nchw_input(args.model, out / "fp32_nchw.onnx")
         variants["fp32 NCHW input"] = (nchw, "all", {})
-        q = out / "QDQ_u8s8_nchw.onnx"
-        quantize(nchw, q, calib.transpose(0, 3, 1, 2), QuantSettings(activation_type="QUInt8"))
+        from onnxruntime.quantization import quantize_static
+
+        from edgecnn.export.quantize import _Batches
+
+        q = out / "QDQ_u8s8_nchw.onnx"  # quantize() feeds NHWC calibration; call quantize_static directly
+        quantize_static(str(nchw), str(q), _Batches(np.ascontiguousarray(calib.transpose(0, 3, 1, 2))),
+                        **QuantSettings(activation_type="QUInt8").kwargs())
         variants["QDQ u8s8 NCHW input"] = (q, "all", {})
     except BaseException as e:
         print(f"NCHW variant skipped: {e}")
