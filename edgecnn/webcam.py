@@ -203,6 +203,21 @@ def frame_record(frame, reading, stable, latency_ms: float) -> dict:
             "stable": stable.to_dict(), "latency_ms": round(latency_ms, 3)}
 
 
+def _stop_on_sigterm() -> Callable[[], None]:
+    """Make SIGTERM end the loop like Ctrl-C (camera released, video kept); return the undo."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return lambda: None
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
         reader=None) -> Summary:
     """Run the loop until the source ends, ``max_frames``, q/Esc or Ctrl-C; return the summary."""
@@ -227,6 +242,7 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
     ok = False
     t_start = time.perf_counter()
     fps_avg = 0.0
+    restore = _stop_on_sigterm()
     try:
         try:
             for frame in source:
@@ -261,6 +277,7 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
             summary.stopped = "interrupted (Ctrl-C)"
         ok = True
     finally:
+        restore()
         summary.seconds = time.perf_counter() - t_start
         source.close()
         window.close()
