@@ -410,7 +410,7 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
         progress("frame pipeline (640×480, 6 digits)")
         frames = frame_pipeline({n: p for n, (p, _) in onnx_models.items()}, s)
 
-    return {
+    doc = {
         "machine": machine(s.threads),
         "settings": {"batches": list(s.batches), "threads": s.threads, "seconds_per_cell": s.seconds,
                      "rounds": s.rounds, "warmup": s.warmup, "quick": s.rounds == 1},
@@ -425,6 +425,8 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
         "frames": frames,
         "speedups": speedups(results),
     }
+    doc["targets"] = targets(doc)
+    return doc
 
 
 def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
@@ -470,7 +472,30 @@ def speedups(results: list[dict]) -> dict:
     }
     for b in sorted({r["batch"] for r in results}):
         out[f"int8_vs_fp32_throughput_batch{b}"] = ratio(get("onnx int8", b, "throughput_ips"), get("onnx fp32", b, "throughput_ips"))
+        out[f"int8_vs_fp32_p50_batch{b}"] = ratio(get("onnx fp32", b), get("onnx int8", b))
     return out
+
+
+def targets(result: dict) -> list[dict]:
+    """Issue 6's targets for the default model, checked against this run (None: not measured)."""
+    sp, res = result["speedups"], result["results"]
+
+    def floor(name, batch):
+        return next((r["x_floor"] for r in res if r["runtime"].startswith(name) and r["batch"] == batch), None)
+
+    cold = [c["cold_start_ms"] for c in result["cold_start"] if c["runtime"].startswith("onnx")]
+    rss = [m["peak_rss_mb"] for m in result["memory"]]
+    rows = [("onnx fp32 vs keras predict, batch 1", sp.get("fp32_vs_keras_predict_batch1"), ">=", 100),
+            ("onnx fp32 vs keras model(x), batch 1", sp.get("fp32_vs_keras_call_batch1"), ">=", 20),
+            ("int8 vs fp32 throughput, batch 64", sp.get("int8_vs_fp32_throughput_batch64"), ">=", 1.5),
+            ("onnx fp32 × floor, batch 1", floor("onnx fp32", 1), "<=", 3),
+            ("onnx int8 × floor, batch 1", floor("onnx int8", 1), "<=", 3),
+            ("onnx fp32 × floor, batch 64", floor("onnx fp32", 64), "<=", 1.5),
+            ("onnx int8 × floor, batch 64", floor("onnx int8", 64), "<=", 1.5),
+            ("cold start ms (worst model)", max(cold) if cold else None, "<=", 50),
+            ("predict peak RSS MB (worst model)", max(rss) if rss else None, "<=", 150)]
+    return [{"target": name, "value": v, "want": f"{op} {want}",
+             "met": None if v is None else (v >= want if op == ">=" else v <= want)} for name, v, op, want in rows]
 
 
 def machine(threads: int) -> dict:

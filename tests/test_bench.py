@@ -29,7 +29,7 @@ def test_quick_bench_json_has_every_field(models):
                                  "--batch", "1,4", "--quick", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
-    assert set(out) == {"machine", "settings", "models", "floor", "results", "cold_start", "memory", "frames", "speedups"}
+    assert set(out) == {"machine", "settings", "models", "floor", "results", "cold_start", "memory", "frames", "speedups", "targets"}
     assert out["settings"]["quick"] is True and out["settings"]["batches"] == [1, 4]
     assert out["floor"]["macs_per_image"] == 784 * 10
     for key in ("peak_fp32_gmacs", "peak_int8_gmacs", "floor_us_per_image", "floor_int8_us_per_image"):
@@ -46,7 +46,8 @@ def test_quick_bench_json_has_every_field(models):
     assert len(out["frames"]) == 2
     for f in out["frames"]:
         assert f["median_ms"] > 0 and f["p95_ms"] >= f["median_ms"] * 0.5 and f["digits_true"] == 6
-    assert "int8_vs_fp32_throughput_batch1" in out["speedups"]
+    assert "int8_vs_fp32_throughput_batch1" in out["speedups"] and "int8_vs_fp32_p50_batch4" in out["speedups"]
+    assert {t["target"] for t in out["targets"]} >= {"int8 vs fp32 throughput, batch 64", "cold start ms (worst model)"}
 
 
 def test_macs_from_runtime_profile_match_onnx(models):

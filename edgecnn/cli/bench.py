@@ -97,3 +97,10 @@ def report(r: dict) -> None:
     sp = {k: v for k, v in r["speedups"].items() if v}
     if sp:
         c.print("ratios: " + ", ".join(f"{k} {v:.2f}×" for k, v in sp.items()))
+    tg = Table(title="targets (issue 6, single thread)", show_edge=False)
+    for name in ("target", "measured", "want", "met"):
+        tg.add_column(name, justify="left" if name == "target" else "right")
+    for x in r["targets"]:
+        met = "—" if x["met"] is None else ("[green]yes[/green]" if x["met"] else "[red]no[/red]")
+        tg.add_row(x["target"], "—" if x["value"] is None else f"{x['value']:.2f}", x["want"], met)
+    c.print(tg)
