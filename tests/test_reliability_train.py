@@ -1,0 +1,131 @@
+"""Interrupting `edgecnn train`: Ctrl-C keeps the best model and a resumable state; --resume continues it exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from edgecnn.cli import app
+from edgecnn.errors import EdgeCNNError
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def small_data(tmp_path_factory, mnist_train, mnist_test):
+    """400 training and 200 test images: the runs here are about resuming, not accuracy."""
+    path = tmp_path_factory.mktemp("data") / "mnist.npz"
+    np.savez(path, x_train=mnist_train.images[:400], y_train=mnist_train.labels[:400],
+             x_test=mnist_test.images[:200], y_test=mnist_test.labels[:200])
+    return path
+
+
+def quick(out, data, **kw):
+    from edgecnn.train.trainer import TrainConfig
+
+    return TrainConfig(**{"arch": "edge", "epochs": 2, "batch_size": 64, "out": str(out), "seed": 5, "data": str(data),
+                          "augment": True, "device": "cpu", "progress": "none", **kw})
+
+
+def ctrl_c_at(epoch: int, batch: int):
+    """A callback that sends this process a real SIGINT at (epoch, batch), like a user's Ctrl-C."""
+    import keras
+
+    class CtrlC(keras.callbacks.Callback):
+        epoch = -1
+
+        def on_epoch_begin(self, e, logs=None):
+            self.epoch = e
+
+        def on_train_batch_begin(self, b, logs=None):
+            if (self.epoch, b) == (epoch, batch):
+                os.kill(os.getpid(), signal.SIGINT)
+
+    return CtrlC()
+
+
+def weights(path):
+    import keras
+
+    return keras.saving.load_model(path).get_weights()
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory, small_data):
+    from edgecnn.train.trainer import train
+
+    out = tmp_path_factory.mktemp("straight") / "run"
+    train(quick(out, small_data), log=lambda m: None)
+    return out
+
+
+@pytest.fixture(scope="module")
+def interrupted(tmp_path_factory, small_data):
+    from edgecnn.train.trainer import train
+
+    out = tmp_path_factory.mktemp("cut") / "run"
+    metrics = train(quick(out, small_data), log=lambda m: None, callbacks=[ctrl_c_at(1, 2)])
+    return out, metrics
+
+
+def test_ctrl_c_keeps_best_and_resumable_state(interrupted):
+    out, metrics = interrupted
+    assert metrics["interrupted"] and not metrics["complete"] and metrics["epochs_run"] == 1
+    assert json.loads((out / "metrics.json").read_text())["complete"] is False
+    assert json.loads((out / "state.json").read_text())["epochs_done"] == 1
+    assert len(json.loads((out / "history.json").read_text())) == 1
+    assert (out / "model.keras").is_file() and (out / "last.keras").is_file()
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+
+@pytest.fixture(scope="module")
+def resumed(interrupted):
+    out, _ = interrupted
+    return out, runner.invoke(app, ["train", "--resume", str(out), "--json"])
+
+
+def test_resume_continues_at_the_next_epoch(resumed):
+    out, r = resumed
+    assert r.exit_code == 0, r.output
+    summary = json.loads(r.stdout)
+    assert summary["complete"] and summary["epochs_run"] == 2 and "resuming edge at epoch 2" in r.stderr
+    assert json.loads((out / "metrics.json").read_text())["complete"] is True
+    assert [h["epoch"] for h in json.loads((out / "history.json").read_text())] == [1, 2]
+    r = runner.invoke(app, ["train", "--resume", str(out)])
+    assert r.exit_code == 1 and "already complete" in r.stderr
+
+
+@pytest.mark.slow
+def test_resume_matches_an_uninterrupted_run(resumed, straight):
+    """Same seed → same batches, dropout masks and optimizer state → bit-identical weights."""
+    out, r = resumed
+    assert r.exit_code == 0, r.output
+    for a, b in zip(weights(out / "last.keras"), weights(straight / "last.keras")):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--epochs", "3"], 2, "drop --epochs"),
+    (["--arch", "conv2", "--seed", "1"], 2, "drop --arch, --seed"),
+    (["--device", "tpu"], 2, "--device"),
+])
+def test_resume_refuses_contradictory_flags(tmp_path, args, code, message):
+    r = runner.invoke(app, ["train", "--resume", str(tmp_path), *args])
+    assert r.exit_code == code and message in r.stderr and "Traceback" not in r.output
+
+
+def test_resume_needs_a_resumable_run(tmp_path):
+    from edgecnn.train.trainer import resume
+
+    with pytest.raises(EdgeCNNError, match="no such run directory"):
+        resume(tmp_path / "missing")
+    with pytest.raises(EdgeCNNError, match="no config.json"):
+        resume(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "edge"}))
+    with pytest.raises(EdgeCNNError, match="nothing to resume"):
+        resume(tmp_path)
