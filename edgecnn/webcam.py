@@ -4,8 +4,9 @@ Per frame: ``reader.read(frame)`` (segmentation + one batched inference), then t
 :class:`~edgecnn.tracking.Tracker` for the stable reading. Outputs, each optional: a window
 (boxes, labels, the reading per row, FPS and latency; ``q``/Esc quits, ``c`` toggles the
 crops panel), an annotated video written atomically, and one JSON line per frame. The run
-ends on ``q``, Ctrl-C, end of file or ``max_frames``, always releasing the camera, window
-and writer, and returns a :class:`Summary`.
+ends on ``q``, Ctrl-C (or SIGTERM), end of file or ``max_frames``, always releasing the camera,
+window and writer, and returns a :class:`Summary`. Headless without JSON, a line goes to stdout
+whenever the stable reading changes.
 """
 
 from __future__ import annotations
@@ -253,10 +254,15 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
                 summary.frames += 1
                 summary.latency_ms.append(latency)
                 summary.digits += len(reading.digits)
-                summary.last_stable = stable.text
+                line = None
                 if opts.json:
+                    line = json.dumps(frame_record(frame, reading, stable, latency))
+                elif not window.enabled and stable.text != summary.last_stable:  # headless: when the reading changes
+                    line = f"frame {frame.index} ({frame.time:.2f} s): {' | '.join(stable.rows) or '(no digits)'}"
+                summary.last_stable = stable.text
+                if line is not None:
                     try:
-                        out.write(json.dumps(frame_record(frame, reading, stable, latency)) + "\n")
+                        out.write(line + "\n")
                         out.flush()
                     except BrokenPipeError:
                         summary.stopped = "output closed"
