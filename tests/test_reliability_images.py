@@ -1,0 +1,174 @@
+"""Photos users really have: every bad file gives one clear line; odd but valid pictures are read."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.errors import EdgeCNNError
+from edgecnn.imageio import decode_image, read_image
+from reliability_helpers import assert_fails_cleanly, cli
+from runtime_helpers import digits_image, tiny_onnx
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    pytest.importorskip("onnx")
+    return tiny_onnx(tmp_path_factory.mktemp("m") / "tiny.onnx")
+
+
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def bomb(fmt: str) -> bytes:
+    """A header claiming 100,000 × 100,000 pixels (10 Gpx) and almost no data."""
+    w = h = 100_000
+    if fmt == "png":
+        return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) + _chunk(b"IEND", b"")
+    if fmt == "bmp":
+        return b"BM" + struct.pack("<IHHI", 54, 0, 0, 54) + struct.pack("<IiiHHIIiiII", 40, w, h, 1, 24, 0, 0, 0, 0, 0, 0)
+    if fmt == "jpg":
+        sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, 60_000, 60_000, 1) + b"\x01\x11\x00"
+        return b"\xff\xd8\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + sof + b"\xff\xd9"
+    if fmt == "tif":
+        entries = [(256, 4, 1, w), (257, 4, 1, h), (258, 3, 1, 8), (262, 3, 1, 1), (273, 4, 1, 8), (279, 4, 1, 1)]
+        ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *e) for e in entries) + b"\0\0\0\0"
+        return b"II*\x00" + struct.pack("<I", 8) + ifd
+    if fmt == "webp":
+        b = (16383 - 1) | ((16383 - 1) << 14)  # VP8L: 16384 × 16384
+        body = b"VP8L" + struct.pack("<I", 5) + b"\x2f" + b.to_bytes(4, "little")
+        return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+    raise ValueError(fmt)
+
+
+@pytest.mark.parametrize("fmt", ["png", "bmp", "jpg", "tif", "webp"])
+def test_decompression_bomb_refused_before_decoding(fmt, monkeypatch):
+    def no_decoding(*a, **k):
+        raise AssertionError("decoded a bomb")
+
+    monkeypatch.setattr(cv2, "imdecode", no_decoding)
+    with pytest.raises(EdgeCNNError, match="too large"):
+        decode_image(bomb(fmt), name=f"bomb.{fmt}")
+
+
+def test_permission_denied(tmp_path, monkeypatch):
+    p = tmp_path / "secret.png"
+    cv2.imwrite(str(p), np.zeros((8, 8), np.uint8))
+    p.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: make the read itself fail as it would for a user
+        from pathlib import Path
+
+        def denied(self):
+            raise PermissionError(13, "Permission denied", str(self))
+
+        monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(EdgeCNNError, match="permission denied") as e:
+        read_image(p)
+    assert str(p) in str(e.value)
+
+
+def write_case(folder, case):
+    """A file (or folder) for each kind of bad input; returns its path."""
+    rng = np.random.default_rng(0)
+    p = folder / f"{case}.png"
+    ok, png = cv2.imencode(".png", rng.integers(0, 256, (120, 120), dtype=np.uint8))
+    if case == "directory":
+        p.mkdir()
+    elif case == "zero_bytes":
+        p.write_bytes(b"")
+    elif case == "truncated":
+        p.write_bytes(png.tobytes()[: len(png) // 3])
+    elif case == "text":
+        p = folder / "notes.jpg"
+        p.write_text("shopping list: 3 eggs, 1 loaf\n")
+    elif case == "onnx":
+        p = folder / "model.png"
+        p.write_bytes(tiny_onnx(folder / "m.onnx").read_bytes())
+    elif case == "random":
+        p.write_bytes(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    elif case == "bomb":
+        p.write_bytes(bomb("png"))
+    elif case != "missing":
+        raise ValueError(case)
+    return p
+
+
+BAD = {"missing": "no such file", "directory": "no image files found",  # a folder argument is read as a folder of photos
+       "zero_bytes": "empty file", "truncated": "truncated",
+       "text": "not an image", "onnx": "not an image", "random": "not an image", "bomb": "too large"}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_image_cli_one_line(tmp_path, model, case):
+    p = write_case(tmp_path, case)
+    r = cli("predict", p, "--model", model)
+    assert_fails_cleanly(r, 1, str(p), BAD[case])
+    assert r.stdout == ""
+
+
+def test_batch_keeps_going_human_and_json(tmp_path, model):
+    good = tmp_path / "good.png"
+    cv2.imwrite(str(good), digits_image((3, 1))[0])
+    bad = [write_case(tmp_path, c) for c in ("zero_bytes", "truncated", "text")]
+    files = [bad[0], good, bad[1], bad[2], good]
+    r = cli("predict", *files, "--model", model)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.stdout.count(f"{good}:") == 2  # the good file read both times, after the bad ones
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 3 and all(str(b) in e for b, e in zip(bad, errors))
+    assert "3 of 5 image(s) could not be read" in r.stderr
+    r = cli("predict", *files, "--model", model, "--json")
+    assert r.exit_code == 1
+    doc = json.loads(r.stdout)
+    assert doc["failed"] == 3 and [("error" in e) for e in doc["images"]] == [True, False, True, True, False]
+    assert doc["images"][1]["digits"]
+
+
+def odd_images():
+    rng = np.random.default_rng(1)
+    page = digits_image((7, 2))[0]
+    rgba = np.dstack([cv2.cvtColor(page, cv2.COLOR_GRAY2BGR), np.full(page.shape, 255, np.uint8)])
+    rgba[:20, :20, 3] = 0
+    return {
+        "one_pixel.png": np.full((1, 1), 128, np.uint8),
+        "black.png": np.zeros((240, 320), np.uint8),
+        "white.png": np.full((240, 320), 255, np.uint8),
+        "noise.png": rng.integers(0, 256, (240, 320), dtype=np.uint8),
+        "noise_color.jpg": rng.integers(0, 256, (240, 320, 3), dtype=np.uint8),
+        "deep.png": page.astype(np.uint16) * 257,
+        "deep.tiff": page.astype(np.uint16) * 257,
+        "rgba.png": rgba,
+        "thin.png": np.full((1, 2000), 200, np.uint8),
+        "tall.bmp": np.full((900, 3), 30, np.uint8),
+    }
+
+
+def test_odd_but_valid_images_are_read(tmp_path, model):
+    for name, img in odd_images().items():
+        assert cv2.imwrite(str(tmp_path / name), img), name
+    pal = tmp_path / "palette.png"  # 8-bit palette PNG (OpenCV cannot write one)
+    rows = b"".join(b"\x00" + bytes([(x // 8 + y // 8) % 2 for x in range(64)]) for y in range(64))
+    pal.write_bytes(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 3, 0, 0, 0))
+                    + _chunk(b"PLTE", bytes([255, 255, 255, 0, 0, 0])) + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b""))
+    wrong_ext = tmp_path / "actually_png.jpg"  # the content decides, not the name
+    cv2.imwrite(str(tmp_path / "x.png"), digits_image((5,))[0])
+    (tmp_path / "x.png").rename(wrong_ext)
+    r = cli("predict", tmp_path, "--model", model, "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["failed"] == 0 and len(doc["images"]) == 12
+    for entry in doc["images"]:
+        w, h = entry["size"]["width"], entry["size"]["height"]
+        for d in entry["digits"]:  # boxes inside the picture
+            x, y, bw, bh = d["box"]
+            assert bw >= 1 and bh >= 1 and x >= 0 and y >= 0 and x + bw <= w and y + bh <= h
+    named = {e["file"].rsplit("/", 1)[-1]: e for e in doc["images"]}
+    assert named["black.png"]["digits"] == [] and named["white.png"]["digits"] == []
+    assert named["actually_png.jpg"]["digits"]
