@@ -48,7 +48,7 @@ class OnnxModel:
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
+        opts.log_severity_level = 4  # errors come back as exceptions (one line each); no C++ log on stderr
         providers = ["CPUExecutionProvider"]
         if device == "cuda":
             if "CUDAExecutionProvider" in ort.get_available_providers():
@@ -117,7 +117,13 @@ class OnnxModel:
         return self._run(x)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        y = np.asarray(self.session.run([self.output_name], {self.input_name: x})[0], np.float32)
+        try:
+            y = np.asarray(self.session.run([self.output_name], {self.input_name: x})[0], np.float32)
+        except Exception as e:  # a graph that loads but fails when run (onnxruntime's Fail/RuntimeException/...)
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise EdgeCNNError(f"{self.path}: the model failed when run ({first[:200]})") from None
+        if y.ndim != 2 or y.shape[0] != len(x) or y.shape[1] != len(self.labels):
+            raise EdgeCNNError(f"{self.path}: the model returned shape {list(y.shape)}; expected [{len(x)}, {len(self.labels)}]")
         # logits, not probabilities (an int8 model's softmax output is quantized in 1/255 steps:
         # its rows sum to 1 only within ~0.02, and must not be put through softmax again)
         if (y < 0).any() or (y > 1.0 + 1e-3).any() or not np.allclose(y.sum(axis=1), 1.0, atol=0.05):
