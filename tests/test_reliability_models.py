@@ -1,0 +1,176 @@
+"""Hostile and broken model files: each refused with one line naming it; foreign models work with a warning."""
+
+from __future__ import annotations
+
+import zipfile
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.errors import EdgeCNNError
+from reliability_helpers import assert_fails_cleanly, cli
+from runtime_helpers import digits_image, tiny_onnx
+
+onnx = pytest.importorskip("onnx")
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory):
+    p = tmp_path_factory.mktemp("photo") / "digits.png"
+    cv2.imwrite(str(p), digits_image((2, 9))[0])
+    return p
+
+
+def external_model(folder, location: str):
+    """tiny_onnx with its weights stored as external data at ``location`` (relative to ``folder``)."""
+    from onnx.external_data_helper import set_external_data
+
+    m = onnx.load(str(tiny_onnx(folder / "base.onnx")))
+    w = next(t for t in m.graph.initializer if t.name == "W")
+    target = (folder / location)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(w.raw_data or np.asarray(onnx.numpy_helper.to_array(w)).tobytes())
+    set_external_data(w, location=location)
+    w.data_location = onnx.TensorProto.EXTERNAL
+    w.ClearField("raw_data")
+    path = folder / "model" / "ext.onnx" if not location.startswith("/") else folder / "ext.onnx"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(m.SerializeToString())
+    return path
+
+
+def test_external_data_inside_the_folder_works(tmp_path, photo):
+    (tmp_path / "model").mkdir()
+    m = onnx.load(str(tiny_onnx(tmp_path / "base.onnx")))
+    onnx.save(m, str(tmp_path / "model" / "ext.onnx"), save_as_external_data=True, location="w.bin", size_threshold=1024)
+    r = cli("predict", photo, "--model", tmp_path / "model" / "ext.onnx")
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("location", ["../secret.bin", "sub/../../secret.bin", "/etc/hostname"])
+def test_external_data_outside_the_folder_refused(tmp_path, photo, location):
+    if location.startswith("/"):
+        from onnx.external_data_helper import set_external_data
+
+        m = onnx.load(str(tiny_onnx(tmp_path / "base.onnx")))
+        w = next(t for t in m.graph.initializer if t.name == "W")
+        set_external_data(w, location=location)
+        w.data_location = onnx.TensorProto.EXTERNAL
+        w.ClearField("raw_data")
+        path = tmp_path / "ext.onnx"
+        path.write_bytes(m.SerializeToString())
+    else:
+        path = external_model(tmp_path, location.replace("../", "../", 1))
+    r = cli("predict", photo, "--model", path)
+    assert_fails_cleanly(r, 1, str(path), "outside its folder", "refused")
+
+
+def broken(folder, case):
+    good = tiny_onnx(folder / "good.onnx").read_bytes()
+    p = folder / f"{case}.onnx"
+    if case == "missing":
+        return p, "no such model file"
+    if case == "text":
+        p.write_text("this is not a model\n")
+        return p, "not a usable ONNX model"
+    if case == "zero_bytes":
+        p.write_bytes(b"")
+        return p, "empty file"
+    if case == "truncated":
+        p.write_bytes(good[: len(good) // 2])
+        return p, "not a usable ONNX model"
+    if case == "png_bytes":
+        ok, buf = cv2.imencode(".png", np.zeros((8, 8), np.uint8))
+        p.write_bytes(buf.tobytes())
+        return p, "not a usable ONNX model"
+    if case == "folder":
+        p.mkdir()
+        return p, "is a folder"
+    if case == "wrong_input":
+        return tiny_onnx(p, shape=("batch", 32, 32, 1)), "expected [N, 28, 28, 1]"
+    if case == "wrong_rank":
+        return tiny_onnx(p, shape=("batch", 784)), "expected [N, 28, 28, 1]"
+    if case == "wrong_output":
+        return tiny_onnx(p, classes=7), "expected [N, 10]"
+    if case == "keras_zip":
+        p = folder / "model.keras"
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("config.json", "{}")
+        return p, "a Keras file, not ONNX"
+    raise ValueError(case)
+
+
+CASES = ["missing", "text", "zero_bytes", "truncated", "png_bytes", "folder", "wrong_input", "wrong_rank", "wrong_output",
+         "keras_zip"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_model_predict(tmp_path, photo, case):
+    path, message = broken(tmp_path, case)
+    assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), message)
+
+
+@pytest.mark.parametrize("case", ["missing", "truncated", "wrong_input", "wrong_output"])
+def test_broken_model_evaluate_and_webcam(tmp_path, case):
+    path, message = broken(tmp_path, case)
+    assert_fails_cleanly(cli("evaluate", path), 1, str(path), "no such" if case == "missing" else message)
+    assert_fails_cleanly(cli("webcam", "--model", path, "--source", tmp_path / "none.mp4", "--no-show"), 1, str(path))
+
+
+def test_foreign_model_works_with_one_warning(tmp_path, photo):
+    path = tiny_onnx(tmp_path / "foreign.onnx", metadata=False)
+    r = cli("predict", photo, "--model", path, "--json")
+    assert r.exit_code == 0, r.output
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "no edgecnn metadata" in warnings[0]
+
+
+def test_model_failing_at_run_time_is_one_line(tmp_path, photo):
+    """Shapes that fit on paper, but the graph fails when run (a Reshape to the wrong size)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.zeros((783, 10), np.float32), "W")
+    s = numpy_helper.from_array(np.array([-1, 783], np.int64), "shape")
+    nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("MatMul", ["flat", "W"], ["logits"])]
+    g = helper.make_graph(nodes, "bad", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])], [w, s])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    path = tmp_path / "bad_run.onnx"
+    onnx.save(m, str(path))
+    r = cli("predict", photo, photo, "--model", path, "--json")
+    assert r.exit_code == 1 and "Traceback" not in r.output and "unexpected" not in r.stderr
+    import json
+
+    doc = json.loads(r.stdout)  # every file reported, none aborted the batch
+    assert doc["failed"] == 2 and all(str(path) in e["error"] for e in doc["images"])
+
+
+def test_keras_not_a_model_export(tmp_path):
+    p = tmp_path / "junk.keras"
+    p.write_bytes(b"PK\x03\x04 not really a zip")
+    assert_fails_cleanly(cli("export", p), 1, str(p), "not a loadable Keras model")
+    empty_zip = tmp_path / "empty.keras"
+    with zipfile.ZipFile(empty_zip, "w") as z:
+        z.writestr("hello.txt", "hi")
+    assert_fails_cleanly(cli("export", empty_zip), 1, str(empty_zip), "not a loadable Keras model")
+
+
+def test_keras_safe_mode_refuses_code(tmp_path):
+    """A Lambda layer carries Python bytecode: safe mode must refuse it, and the code must not run."""
+    import keras
+
+    from edgecnn.export.convert import load_keras
+
+    canary = tmp_path / "ran.txt"
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Lambda(lambda t: t * 1.0)(inputs)
+    x = keras.layers.Flatten()(x)
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    with pytest.raises(EdgeCNNError, match="not a loadable Keras model") as e:
+        load_keras(path)
+    assert str(path) in str(e.value) and not canary.exists()
+    assert_fails_cleanly(cli("evaluate", path), 1, str(path))
