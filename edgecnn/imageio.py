@@ -58,6 +58,9 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         raise EdgeCNNError(f"{name}: corrupt image header (size {w}×{h})")
     if w * h > max_pixels:
         raise EdgeCNNError(f"{name}: image too large ({w}×{h} = {w * h / 1e6:.0f} Mpx; limit {max_pixels / 1e6:.0f} Mpx)")
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and not _png_chunks_fit(data):
+        # OpenCV's PNG reader can spend many seconds on a chunk that claims gigabytes (found by fuzzing)
+        raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
     try:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     except cv2.error:
@@ -104,6 +107,19 @@ def _truncated(data: bytes) -> bool:
         return not tail.endswith(b"\xff\xd9")
     if data[:8] == b"\x89PNG\r\n\x1a\n":
         return b"IEND" not in data[-32:]
+    return False
+
+
+def _png_chunks_fit(data: bytes) -> bool:
+    """Every PNG chunk up to IEND lies inside ``data`` (and within the format's 2³¹−1 byte limit)."""
+    i = 8
+    while i + 12 <= len(data):
+        n = struct.unpack(">I", data[i: i + 4])[0]
+        if n > 0x7FFFFFFF or i + 12 + n > len(data):
+            return False
+        if data[i + 4: i + 8] == b"IEND":
+            return True
+        i += 12 + n
     return False
 
 
