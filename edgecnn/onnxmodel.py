@@ -66,8 +66,11 @@ class OnnxModel:
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EdgeCNNError(f"{self.path}: not a usable ONNX model ({first[:200]})") from None
         self.device = "cuda" if providers[0].startswith("CUDA") else "cpu"
-        self.info: ModelInfo = decode(dict(self.session.get_modelmeta().custom_metadata_map or {}))
-        self._check_io()
+        try:
+            self.info: ModelInfo = decode(dict(self.session.get_modelmeta().custom_metadata_map or {}))
+            self._check_io()
+        except UnicodeDecodeError:  # names or metadata that are not UTF-8 (found by fuzzing)
+            raise EdgeCNNError(f"{self.path}: corrupt ONNX model (a name or metadata value is not valid UTF-8)") from None
         if not self.info.is_edgecnn and str(self.path) not in _WARNED:
             _WARNED.add(str(self.path))
             warnings.warn(f"{self.path.name}: no edgecnn metadata; assuming 28×28×1 NHWC input in [0, 1], bright ink, labels 0–9",
