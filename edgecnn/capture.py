@@ -159,10 +159,12 @@ class FrameSource:
             self._thread = threading.Thread(target=self._pump, name="edgecnn-capture", daemon=True)
             self._thread.start()
             with self._cond:
-                if not self._cond.wait_for(lambda: self._latest is not None or self.stats.ended, FIRST_FRAME_WAIT):
-                    self.close()
-                    raise EdgeCNNError(f"{_describe(src)}: opened but delivered no frame in {FIRST_FRAME_WAIT:.0f} s "
-                                       "(busy in another program?)")
+                got = self._cond.wait_for(lambda: self._latest is not None or self.stats.ended, FIRST_FRAME_WAIT)
+            # close() outside the lock: the capture thread needs it to finish, and only then is the camera released
+            if not got:
+                self.close()
+                raise EdgeCNNError(f"{_describe(src)}: opened but delivered no frame in {FIRST_FRAME_WAIT:.0f} s "
+                                   "(busy in another program?)")
             if self._latest is None:
                 self.close()
                 raise EdgeCNNError(f"{_describe(src)}: opened but delivered no frame (busy in another program?)")
