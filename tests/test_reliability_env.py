@@ -1,0 +1,285 @@
+"""The machine misbehaves: unwritable folders, a full disk, Ctrl-C, no display, no camera — nothing lost, one line."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.errors import EdgeCNNError
+from edgecnn.fileio import atomic_path, write_json
+from reliability_helpers import assert_fails_cleanly, cli
+from runtime_helpers import digits_image, tiny_onnx
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    pytest.importorskip("onnx")
+    return tiny_onnx(tmp_path_factory.mktemp("m") / "tiny.onnx")
+
+
+@pytest.fixture
+def photo(tmp_path):
+    p = tmp_path / "in" / "digits.png"
+    p.parent.mkdir()
+    cv2.imwrite(str(p), digits_image((4, 2))[0])
+    return p
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("video") / "clip.avi"
+    frame = cv2.cvtColor(digits_image((6, 1))[0], cv2.COLOR_GRAY2BGR)
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (frame.shape[1], frame.shape[0]))
+    for _ in range(8):
+        w.write(frame)
+    w.release()
+    return path
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if ".tmp" in p.name)
+
+
+def full_disk(monkeypatch, after: int = 10):
+    """Writes through Path.write_bytes fail with ENOSPC after ``after`` bytes reached the file."""
+    real = Path.write_bytes
+
+    def write_bytes(self, data):
+        real(self, bytes(data)[:after])
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+# ---------------------------------------------------------------------------- output folder not writable
+
+def test_predict_save_under_a_file(tmp_path, model, photo):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a regular file where the folder should be")
+    r = cli("predict", photo, "--model", model, "--save", blocker / "out", "--json")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    doc = json.loads(r.stdout)
+    assert "cannot write to" in doc["images"][0]["error"] and str(blocker) in doc["images"][0]["error"]
+
+
+def test_evaluate_plot_under_a_file(tmp_path, model, mnist_test):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    data = tmp_path / "d.npz"
+    np.savez(data, x_test=mnist_test.images[:30], y_test=mnist_test.labels[:30])
+    assert_fails_cleanly(cli("evaluate", model, "--data", data, "--plot", blocker / "plot.png"), 1, str(blocker))
+
+
+def test_train_out_under_a_file(tmp_path, mnist_train, mnist_test):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    data = tmp_path / "d.npz"
+    np.savez(data, x_train=mnist_train.images[:40], y_train=mnist_train.labels[:40],
+             x_test=mnist_test.images[:10], y_test=mnist_test.labels[:10])
+    r = cli("train", "--data", data, "--out", blocker / "run", "--epochs", "1", "--device", "cpu", "--limit", "40")
+    assert_fails_cleanly(r, 1, "--out", str(blocker))
+
+
+# ---------------------------------------------------------------------------- disk full
+
+def test_disk_full_keeps_the_existing_output(tmp_path, monkeypatch):
+    target = tmp_path / "metrics.json"
+    target.write_text('{"old": true}')
+    full_disk(monkeypatch)
+    with pytest.raises(EdgeCNNError, match="No space left") as e:
+        write_json(target, {"new": list(range(1000))})
+    assert str(target) in str(e.value)
+    assert target.read_text() == '{"old": true}' and leftovers(tmp_path) == []
+
+
+def test_disk_full_in_predict_save(tmp_path, model, photo, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "digits.annotated.png").write_bytes(b"previous result")
+    full_disk(monkeypatch)
+    r = cli("predict", photo, photo, "--model", model, "--save", out)
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and all("No space left" in e for e in errors)
+    assert (out / "digits.annotated.png").read_bytes() == b"previous result" and leftovers(out) == []
+
+
+def test_disk_full_during_onnx_save(tmp_path, monkeypatch):
+    onnx = pytest.importorskip("onnx")
+    from edgecnn.export import exporter
+
+    proto = onnx.load(str(tiny_onnx(tmp_path / "src.onnx")))
+    target = tmp_path / "model.onnx"
+    target.write_bytes(b"the model from yesterday")
+
+    def no_space(proto, path, *a, **k):
+        Path(path).write_bytes(b"\x08\x07partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(onnx, "save", no_space)
+    with pytest.raises(EdgeCNNError, match="No space left"):
+        exporter.save(proto, target)
+    assert target.read_bytes() == b"the model from yesterday" and leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------- Ctrl-C
+
+def test_ctrl_c_during_export_leaves_no_partial_file(tmp_path, monkeypatch):
+    onnx = pytest.importorskip("onnx")
+    from edgecnn.export import exporter
+
+    proto = onnx.load(str(tiny_onnx(tmp_path / "src.onnx")))
+    target = tmp_path / "out" / "model.onnx"
+
+    def interrupted(proto, path, *a, **k):
+        Path(path).write_bytes(b"\x08\x07half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(onnx, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        exporter.save(proto, target)
+    assert not target.exists() and leftovers(tmp_path) == []
+
+
+def test_ctrl_c_in_export_command_exits_130(tmp_path, monkeypatch):
+    pytest.importorskip("tf2onnx")
+    from edgecnn.export import exporter
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(exporter, "export_model", interrupted)
+    run = tmp_path / "run"
+    run.mkdir()
+    r = cli("export", run)
+    assert r.exit_code == 130 and "interrupted" in r.stderr and "Traceback" not in r.output
+    assert list(run.iterdir()) == []
+
+
+def test_atomic_path_on_ctrl_c_keeps_the_old_file(tmp_path):
+    target = tmp_path / "model.onnx"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"new but unfinished")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"old" and leftovers(tmp_path) == []
+
+
+class SpySource:
+    """Stands in for FrameSource: yields frames of a photo, then Ctrl-C; records close()."""
+
+    instances: list = []
+
+    def __init__(self, source, width=None, height=None, **kw):
+        from edgecnn.capture import Stats
+
+        self.fps, self.stats, self.closed = 10.0, Stats(), False
+        self.image = cv2.cvtColor(digits_image((3, 8))[0], cv2.COLOR_GRAY2BGR)
+        SpySource.instances.append(self)
+
+    def __iter__(self):
+        from edgecnn.capture import Frame
+
+        for i in range(3):
+            yield Frame(i, i / 10, self.image)
+        raise KeyboardInterrupt
+
+    def close(self):
+        self.closed = True
+
+
+def test_ctrl_c_during_webcam_releases_the_camera(tmp_path, model, monkeypatch):
+    import edgecnn.capture
+
+    monkeypatch.setattr(edgecnn.capture, "FrameSource", SpySource)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    SpySource.instances.clear()
+    save = tmp_path / "out.avi"
+    r = cli("webcam", "--model", model, "--source", "0", "--save", save, "--json")
+    assert r.exit_code == 0, r.output
+    assert SpySource.instances and all(s.closed for s in SpySource.instances)
+    assert len(r.stdout.strip().splitlines()) == 3 and "interrupted (Ctrl-C)" in r.stderr
+    assert save.is_file() and save.stat().st_size > 0 and leftovers(tmp_path) == []
+
+
+def test_webcam_crash_mid_run_releases_the_camera_and_drops_the_video(tmp_path, model, monkeypatch):
+    import edgecnn.capture
+    from edgecnn.reader import DigitReader
+
+    monkeypatch.setattr(edgecnn.capture, "FrameSource", SpySource)
+    calls = {"n": 0}
+    real = DigitReader.read
+
+    def flaky(self, image):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise EdgeCNNError("camera sent a broken frame")
+        return real(self, image)
+
+    monkeypatch.setattr(DigitReader, "read", flaky)
+    SpySource.instances.clear()
+    save = tmp_path / "out.avi"
+    r = cli("webcam", "--model", model, "--no-show", "--save", save)
+    assert_fails_cleanly(r, 1, "broken frame")
+    assert all(s.closed for s in SpySource.instances) and not save.exists() and leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------- no display, no camera
+
+def test_webcam_without_display_runs_headless(video, model, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    r = cli("webcam", "--model", model, "--source", video, "--json")
+    assert r.exit_code == 0, r.output
+    assert "running headless" in r.stderr and len(r.stdout.strip().splitlines()) == 8
+
+
+@pytest.mark.parametrize("source, message", [("7", "7"), ("missing.mp4", "no such file")])
+def test_webcam_missing_camera_or_file(tmp_path, model, monkeypatch, source, message):
+    monkeypatch.chdir(tmp_path)
+    assert_fails_cleanly(cli("webcam", "--model", model, "--source", source, "--no-show"), 1, message)
+
+
+def test_webcam_camera_busy(model, monkeypatch):
+    """A camera that opens but delivers no frame (held by another program)."""
+
+    class Busy:
+        def __init__(self, *a, **k):
+            pass
+
+        def isOpened(self):
+            return True
+
+        def read(self):
+            return False, None
+
+        def grab(self):
+            return False
+
+        def retrieve(self):
+            return False, None
+
+        def get(self, prop):
+            return 0.0
+
+        def set(self, prop, value):
+            return True
+
+        def release(self):
+            Busy.released = True
+
+    Busy.released = False
+    monkeypatch.setattr(cv2, "VideoCapture", Busy)
+    import edgecnn.capture as capture
+
+    monkeypatch.setattr(capture, "FIRST_FRAME_WAIT", 0.3, raising=False)
+    r = cli("webcam", "--model", model, "--source", "0", "--no-show")
+    assert_fails_cleanly(r, 1, "no frame")
+    assert Busy.released
