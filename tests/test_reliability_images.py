@@ -172,3 +172,13 @@ def test_odd_but_valid_images_are_read(tmp_path, model):
     named = {e["file"].rsplit("/", 1)[-1]: e for e in doc["images"]}
     assert named["black.png"]["digits"] == [] and named["white.png"]["digits"] == []
     assert named["actually_png.jpg"]["digits"]
+
+
+def test_png_chunk_past_the_end_refused_quickly(monkeypatch):
+    """Found by scripts/fuzz.py: a 1 KB PNG whose chunk claims ~4 GB kept OpenCV busy for 17 s."""
+    ok, buf = cv2.imencode(".png", np.zeros((48, 64), np.uint16))
+    data = bytearray(buf.tobytes())
+    data[33:37] = b"\x7f\x80\xff\xff"  # the length of the chunk after IHDR
+    monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: pytest.fail("decoded a corrupt PNG"))
+    with pytest.raises(EdgeCNNError, match="truncated"):
+        decode_image(bytes(data))

@@ -174,3 +174,13 @@ def test_keras_safe_mode_refuses_code(tmp_path):
         load_keras(path)
     assert str(path) in str(e.value) and not canary.exists()
     assert_fails_cleanly(cli("evaluate", path), 1, str(path))
+
+
+def test_non_utf8_metadata_is_a_clear_error(tmp_path, photo):
+    """Found by scripts/fuzz.py: metadata bytes that are not UTF-8 raised UnicodeDecodeError."""
+    path = tiny_onnx(tmp_path / "m.onnx")
+    data = path.read_bytes()
+    i = data.index(b"edgecnn.arch")
+    value = data.index(b"tiny", i)
+    path.write_bytes(data[:value] + b"\xff\xfe\xfd\xfc" + data[value + 4:])
+    assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "not valid UTF-8")
