@@ -23,27 +23,25 @@ def normalize_digit(ink: np.ndarray, box: int = BOX, size: int = SIZE) -> np.nda
     ink = np.asarray(ink, dtype=np.float32)
     if ink.ndim != 2 or ink.size == 0:
         return out
-    if not np.isfinite(ink).all():
+    if not cv2.checkRange(ink)[0]:  # NaN or ±inf somewhere
         ink = np.nan_to_num(ink, nan=0.0, posinf=0.0, neginf=0.0)
-    ink = np.maximum(ink, 0)
-    rows = np.flatnonzero(ink.any(axis=1))
-    if rows.size == 0:
+    # bounding box of the ink (> 0), then negatives clipped on the crop only (same values, less work)
+    x, y, w, h = cv2.boundingRect((ink > 0).view(np.uint8))
+    if w == 0:
         return out
-    cols = np.flatnonzero(ink.any(axis=0))
-    crop = ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
-    h, w = crop.shape
+    crop = np.maximum(ink[y: y + h, x: x + w], 0)
     scale = box / max(h, w)
     nh, nw = max(1, min(box, round(h * scale))), max(1, min(box, round(w * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (nw, nh), interpolation=interpolation)
-    peak = float(small.max())
+    peak = cv2.minMaxLoc(small)[1]
     if peak <= 0:
         return out
     small *= 1.0 / peak
     m = cv2.moments(small)
     cy, cx = (m["m01"] / m["m00"], m["m10"] / m["m00"]) if m["m00"] > 0 else ((nh - 1) / 2, (nw - 1) / 2)
-    top = int(np.clip(round(CENTER[0] - 0.5 - cy), 0, size - nh))
-    left = int(np.clip(round(CENTER[1] - 0.5 - cx), 0, size - nw))
+    top = min(max(round(CENTER[0] - 0.5 - cy), 0), size - nh)
+    left = min(max(round(CENTER[1] - 0.5 - cx), 0), size - nw)
     out[top: top + nh, left: left + nw] = small
     return out
 
