@@ -42,6 +42,16 @@ class Digit:
                 "box": [int(v) for v in self.box], "row": self.row}
 
 
+def rows_of(digits) -> list[str]:
+    """Join labels into one string per row: anything with ``.row`` and ``.label``, in reading order."""
+    out: list[str] = []
+    for d in digits:
+        while len(out) <= d.row:
+            out.append("")
+        out[d.row] += d.label
+    return out
+
+
 @dataclass
 class Reading:
     digits: list[Digit] = field(default_factory=list)
@@ -51,12 +61,7 @@ class Reading:
     @property
     def rows(self) -> list[str]:
         """One string per row of digits, top to bottom (unknown digits as '?')."""
-        out: list[str] = []
-        for d in self.digits:
-            while len(out) <= d.row:
-                out.append("")
-            out[d.row] += d.label
-        return out
+        return rows_of(self.digits)
 
     @property
     def text(self) -> str:

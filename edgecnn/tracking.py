@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from .reader import UNKNOWN, Reading
+from .reader import UNKNOWN, Reading, rows_of
 from .segment import reading_order
 
 
@@ -65,12 +65,7 @@ class StableReading:
 
     @property
     def rows(self) -> list[str]:
-        out: list[str] = []
-        for d in self.digits:
-            while len(out) <= d.row:
-                out.append("")
-            out[d.row] += d.label
-        return out
+        return rows_of(self.digits)
 
     @property
     def text(self) -> str:
