@@ -29,7 +29,21 @@ def normalize_digit(ink: np.ndarray, box: int = BOX, size: int = SIZE) -> np.nda
     x, y, w, h = cv2.boundingRect((ink > 0).view(np.uint8))
     if w == 0:
         return out
-    crop = np.maximum(ink[y: y + h, x: x + w], 0)
+    return _place(np.maximum(ink[y: y + h, x: x + w], 0), out, box, size)
+
+
+def normalize_clean(ink: np.ndarray, box: int = BOX, size: int = SIZE) -> np.ndarray:
+    """:func:`normalize_digit` for a 2-D float32 image already finite and ≥ 0 (skips those checks; same result)."""
+    out = np.zeros((size, size), np.float32)
+    x, y, w, h = cv2.boundingRect((ink > 0).view(np.uint8))
+    if w == 0:
+        return out
+    return _place(ink[y: y + h, x: x + w], out, box, size)
+
+
+def _place(crop: np.ndarray, out: np.ndarray, box: int, size: int) -> np.ndarray:
+    """Scale the ink's bounding-box ``crop`` to ``box`` px and put its centre of mass at CENTER of ``out``."""
+    h, w = crop.shape
     scale = box / max(h, w)
     nh, nw = max(1, min(box, round(h * scale))), max(1, min(box, round(w * scale)))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from .normalize import SIZE, normalize_digit
+from .normalize import SIZE, normalize_clean, normalize_digit
 
 SINGLE_MAX = 64          # images at most this big are treated as one digit
 MAX_SIDE = 1280          # larger images are analysed shrunk to this size
@@ -421,9 +421,12 @@ def digit_crop(ink: np.ndarray, contours, box, ids) -> np.ndarray:
     hist[0] = 0
     cum = np.cumsum(hist)
     hi = float(np.searchsorted(cum, 0.75 * cum[-1])) if cum[-1] > 0 else 1.0
-    soft = roi.astype(np.float32)
-    soft *= 1.0 / max(hi, 1.0)
-    return normalize_digit(match_stroke(cv2.min(soft, 1.0, soft)))
+    # min(ink / hi, 1) as a 256-entry float32 table (same float32 arithmetic, one pass over the pixels)
+    soft = cv2.LUT(roi, np.minimum(_LEVELS32 * (1.0 / max(hi, 1.0)), 1.0))
+    return normalize_clean(match_stroke(soft))
+
+
+_LEVELS32 = np.arange(256, dtype=np.float32)
 
 
 _K3 = np.ones((3, 3), np.uint8)
