@@ -403,7 +403,8 @@ def reading_order(boxes) -> list[list[int]]:
             rows[best].append(i)
         else:
             rows.append([i])
-    rows.sort(key=lambda row: np.mean([boxes[i][1] + boxes[i][3] / 2 for i in row]))
+    # mean centre height (half-integers: the plain sum is exact, as numpy's is)
+    rows.sort(key=lambda row: sum(boxes[i][1] + boxes[i][3] / 2 for i in row) / len(row))
     return rows
 
 
@@ -419,8 +420,8 @@ def digit_crop(ink: np.ndarray, contours, box, ids) -> np.ndarray:
     # the stroke's core level: 75th percentile of the digit's own ink pixels (roi is 0 off the mask)
     hist = cv2.calcHist([roi], [0], None, [256], [0, 256]).ravel()
     hist[0] = 0
-    cum = np.cumsum(hist)
-    hi = float(np.searchsorted(cum, 0.75 * cum[-1])) if cum[-1] > 0 else 1.0
+    total = cv2.countNonZero(roi)  # = the histogram's sum without level 0
+    hi = float(hist.cumsum().searchsorted(0.75 * total)) if total else 1.0
     # min(ink / hi, 1) as a 256-entry float32 table (same float32 arithmetic, one pass over the pixels)
     soft = cv2.LUT(roi, np.minimum(_LEVELS32 * (1.0 / max(hi, 1.0)), 1.0))
     return normalize_clean(match_stroke(soft))
