@@ -181,7 +181,7 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     """Flatten the illumination; return uint8 ink (bright where written, ~0 on paper) and the polarity."""
     h, w = gray.shape
     f = 4 if min(h, w) >= 64 else 1
-    small = _area_down(gray, max(1, w // f), max(1, h // f))
+    small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
     # polarity: which way do pixels stray from the local median (on an 8× smaller image: cheap)
     tiny = cv2.resize(small, (max(1, small.shape[1] // 2), max(1, small.shape[0] // 2)), interpolation=cv2.INTER_AREA)
     k = min(2 * max(1, min(tiny.shape) // 12) + 1, 15)
@@ -204,19 +204,6 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
         bg = cv2.max(bg, 1)
     flat = cv2.divide(gray, bg, bg, scale=255)
     return cv2.bitwise_not(flat, flat), polarity
-
-
-def _area_down(gray: np.ndarray, w: int, h: int) -> np.ndarray:
-    """``cv2.resize(gray, (w, h), INTER_AREA)``; an exact 4× reduction is done as two exact float 2× steps.
-
-    OpenCV's uint8 4× area reduction is round-half-even(sum of 16 / 16), which two float 2× steps
-    compute exactly (sums of integers, × 0.25) — bit-identical and about twice as fast.
-    """
-    H, W = gray.shape
-    if H == 4 * h and W == 4 * w and h > 0 and w > 0:
-        half = cv2.resize(gray.astype(np.float32), (2 * w, 2 * h), interpolation=cv2.INTER_AREA)
-        return cv2.convertScaleAbs(cv2.resize(half, (w, h), interpolation=cv2.INTER_AREA))
-    return cv2.resize(gray, (w, h), interpolation=cv2.INTER_AREA)
 
 
 _LEVELS = np.arange(256, dtype=np.float64)
