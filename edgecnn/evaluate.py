@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EdgeCNNError
+from .mnist import to_input
 
 BATCH = 256
 CLASSES = 10
@@ -78,11 +79,6 @@ def resolve(model: str | os.PathLike) -> ModelSource:
     if path.suffix == ".keras":
         return ModelSource("keras", path)
     return ModelSource("onnx", path)  # OnnxModel checks the content and says what is wrong
-
-
-def to_input(images: np.ndarray) -> np.ndarray:
-    """uint8 N×28×28 → float32 N×28×28×1 in [0, 1]."""
-    return (np.asarray(images, np.float32) / 255.0)[..., None]
 
 
 def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH) -> np.ndarray:

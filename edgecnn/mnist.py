@@ -57,6 +57,14 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+def to_input(images: np.ndarray) -> np.ndarray:
+    """MNIST-style images (uint8 0..255, or float already in [0, 1]) → the networks' float32 N×28×28×1 in [0, 1]."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 255.0
+    return np.ascontiguousarray(images.reshape(-1, 28, 28, 1), dtype=np.float32)
+
+
 def _validate(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise EdgeCNNError(f"{where}: images must be N×28×28, got {images.shape}")

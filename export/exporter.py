@@ -20,9 +20,10 @@ import numpy as np
 from edgecnn import __version__, metadata
 from edgecnn.errors import EdgeCNNError, UsageError
 from edgecnn.fileio import atomic_path
+from edgecnn.mnist import load_split, to_input
 
 from . import convert, validate
-from .quantize import CALIBRATION_METHODS, QuantSettings, calibration_images, quantize as run_quantize, to_input
+from .quantize import CALIBRATION_METHODS, QuantSettings, calibration_images, quantize as run_quantize
 
 TRAINING_KEYS = ("arch", "epochs", "batch_size", "optimizer", "lr", "augment", "val_split", "seed", "train_size")
 
@@ -137,7 +138,6 @@ def export_model(
     :class:`~edgecnn.export.validate.GateTripped` (with ``.result``) after writing the fp32 file
     when int8 loses more than ``max_drop`` percentage points.
     """
-    from edgecnn.mnist import load_split
 
     if not convert.MIN_OPSET <= opset <= convert.MAX_OPSET:
         raise UsageError(f"--opset must be between {convert.MIN_OPSET} and {convert.MAX_OPSET} (got {opset})")

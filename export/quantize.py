@@ -16,6 +16,7 @@ import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
 from edgecnn.errors import EdgeCNNError
+from edgecnn.mnist import to_input
 
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
 CALIBRATION_BATCH = 100
@@ -72,13 +73,6 @@ def calibration_images(train_images: np.ndarray, size: int, seed: int) -> np.nda
     pick = np.random.default_rng(seed).choice(len(train_images), size=size, replace=False)
     return to_input(train_images[np.sort(pick)])
 
-
-def to_input(images: np.ndarray) -> np.ndarray:
-    """uint8 N×28×28 (ink bright on dark) → the model's float32 N×28×28×1 in [0, 1]."""
-    images = np.asarray(images)
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / 255.0
-    return np.ascontiguousarray(images.reshape(-1, 28, 28, 1), dtype=np.float32)
 
 
 class _Batches(CalibrationDataReader):

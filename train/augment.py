@@ -14,6 +14,7 @@ import math
 import cv2
 import numpy as np
 
+from edgecnn.mnist import to_input
 from edgecnn.normalize import normalize_digit
 
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
@@ -22,7 +23,7 @@ UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One augmented 28×28 float32 image in [0, 1] from a 28×28 uint8 MNIST digit."""
     size = 28 * UP
-    img = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
+    original = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
 
     # Geometry: rotation, shear, anisotropic scale (narrow/wide writers), about the centre.
     angle = math.radians(rng.uniform(-15, 15))
@@ -33,7 +34,7 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     a = np.array([[c * sx, -s * sy + shear * c * sx], [s * sx, c * sy + shear * s * sx]], np.float32)
     centre = np.array([size / 2, size / 2], np.float32)
     m = np.hstack([a, (centre - a @ centre)[:, None]])
-    img = cv2.warpAffine(img, m, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)
+    img = cv2.warpAffine(original, m, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)
 
     # Stroke width: thin pens to markers.
     k = rng.choice([0, 0, 1, 2, 3, -1, -2])
@@ -41,7 +42,7 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (abs(k) + 1, abs(k) + 1))
         img = cv2.dilate(img, kernel) if k > 0 else cv2.erode(img, kernel)
     if img.max() < 0.2:  # eroded away: keep the original stroke
-        img = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
+        img = original
 
     # Ink rendering: soft blur (focus, motion), or hard binarized edges (threshold-made masks).
     r = rng.random()
@@ -65,7 +66,7 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def augment_batch(images: np.ndarray, rng: np.random.Generator, p: float = 0.85) -> np.ndarray:
     """Augment a uint8 N×28×28 batch (each image with probability ``p``) → float32 N×28×28×1."""
-    out = images.astype(np.float32) / 255.0
+    out = to_input(images)
     for i in np.flatnonzero(rng.random(len(images)) < p):
-        out[i] = camera_crop(images[i], rng)
-    return out[..., None]
+        out[i, ..., 0] = camera_crop(images[i], rng)
+    return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from edgecnn.mnist import to_input
+
 from .augment import augment_batch
 
 
@@ -14,11 +16,6 @@ def split_validation(images: np.ndarray, labels: np.ndarray, val_split: float, s
     n_val = int(round(len(labels) * val_split))
     train_idx, val_idx = order[: len(order) - n_val], order[len(order) - n_val:]
     return (images[train_idx], labels[train_idx]), (images[val_idx], labels[val_idx])
-
-
-def to_float(images: np.ndarray) -> np.ndarray:
-    """uint8 N×28×28 → float32 N×28×28×1 in [0, 1] (the network's input)."""
-    return (images.astype(np.float32) / 255.0)[..., None]
 
 
 class MnistBatches(keras.utils.PyDataset):
@@ -42,7 +39,7 @@ class MnistBatches(keras.utils.PyDataset):
         if self.augment:
             x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]))
         else:
-            x = to_float(self.images[idx])
+            x = to_input(self.images[idx])
         return x, self.labels[idx]
 
     def on_epoch_end(self):

@@ -29,7 +29,7 @@ import numpy as np
 
 from edgecnn.errors import EdgeCNNError, UsageError
 from edgecnn.fileio import atomic_path, write_json
-from edgecnn.mnist import load_mnist
+from edgecnn.mnist import load_mnist, to_input
 
 from .presets import PRESETS, check_arch
 from .device import select_device
@@ -208,7 +208,7 @@ def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), call
     import tensorflow as tf
 
     from .architectures import build
-    from .data import MnistBatches, split_validation, to_float
+    from .data import MnistBatches, split_validation
 
     train_split, test_split = load_mnist(c.data)
     images, labels = train_split.images, train_split.labels
@@ -253,7 +253,7 @@ def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), call
             initial_epoch = _resume["epochs_done"]
             batches.epoch = initial_epoch
             batches._order()
-    validation = (to_float(x_val), y_val) if len(y_val) else None
+    validation = (to_input(x_val), y_val) if len(y_val) else None
     verbose = {"bar": 1, "lines": 2, "none": 0}.get(c.progress, 1 if sys.stderr.isatty() else 2)
     history: list[dict] = list(_resume["history"]) if _resume else []
     keeper = _keeper(run_dir, history, c.seed, **({"best": _resume["best"], "best_epoch": _resume["best_epoch"],
@@ -278,7 +278,7 @@ def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), call
 
     best = keras.saving.load_model(run_dir / "model.keras")
     with contextlib.redirect_stdout(sys.stderr):
-        test_loss, test_acc = best.evaluate(to_float(test_split.images), test_split.labels, batch_size=512, verbose=0)
+        test_loss, test_acc = best.evaluate(to_input(test_split.images), test_split.labels, batch_size=512, verbose=0)
     interrupted = interrupted or len(history) < c.epochs  # e.g. a callback stopped the run early
     metrics = {
         "complete": not interrupted,
