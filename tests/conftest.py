@@ -31,6 +31,24 @@ def mnist_train():
 
 
 @pytest.fixture(scope="session")
+def mnist_npz(tmp_path_factory, mnist_train, mnist_test):
+    """Factory: ``mnist_npz(n_train, n_test)`` → a Keras-format npz of the first MNIST images (n_train=0: test split only)."""
+    made = {}
+
+    def make(n_train: int, n_test: int) -> Path:
+        if (n_train, n_test) not in made:
+            path = tmp_path_factory.mktemp("npz") / "mnist.npz"
+            arrays = {"x_test": mnist_test.images[:n_test], "y_test": mnist_test.labels[:n_test]}
+            if n_train:
+                arrays.update(x_train=mnist_train.images[:n_train], y_train=mnist_train.labels[:n_train])
+            np.savez(path, **arrays)
+            made[(n_train, n_test)] = path
+        return made[(n_train, n_test)]
+
+    return make
+
+
+@pytest.fixture(scope="session")
 def tiny_keras_path(tmp_path_factory, mnist_train) -> Path:
     """An `edge` network fit for three quick epochs on 3,000 training images (~94.5% test accuracy), saved as .keras.
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from edgecnn.errors import EdgeCNNError
@@ -67,20 +66,17 @@ def test_predict_save_under_a_file(tmp_path, model, photo):
     assert "cannot write to" in doc["images"][0]["error"] and str(blocker) in doc["images"][0]["error"]
 
 
-def test_evaluate_plot_under_a_file(tmp_path, model, mnist_test):
+def test_evaluate_plot_under_a_file(tmp_path, model, mnist_npz):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    data = tmp_path / "d.npz"
-    np.savez(data, x_test=mnist_test.images[:30], y_test=mnist_test.labels[:30])
+    data = mnist_npz(0, 30)
     assert_fails_cleanly(cli("evaluate", model, "--data", data, "--plot", blocker / "plot.png"), 1, str(blocker))
 
 
-def test_train_out_under_a_file(tmp_path, mnist_train, mnist_test):
+def test_train_out_under_a_file(tmp_path, mnist_npz):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    data = tmp_path / "d.npz"
-    np.savez(data, x_train=mnist_train.images[:40], y_train=mnist_train.labels[:40],
-             x_test=mnist_test.images[:10], y_test=mnist_test.labels[:10])
+    data = mnist_npz(40, 10)
     r = cli("train", "--data", data, "--out", blocker / "run", "--epochs", "1", "--device", "cpu", "--limit", "40")
     assert_fails_cleanly(r, 1, "--out", str(blocker))
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from reliability_helpers import assert_fails_cleanly, cli
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory, mnist_train, mnist_test):
-    path = tmp_path_factory.mktemp("data") / "mnist.npz"
-    np.savez(path, x_train=mnist_train.images[:50], y_train=mnist_train.labels[:50],
-             x_test=mnist_test.images[:20], y_test=mnist_test.labels[:20])
-    return path
+def small_data(mnist_npz):
+    return mnist_npz(50, 20)
 
 
 CASES = [

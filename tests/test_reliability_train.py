@@ -17,12 +17,9 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def small_data(tmp_path_factory, mnist_train, mnist_test):
+def small_data(mnist_npz):
     """400 training and 200 test images: the runs here are about resuming, not accuracy."""
-    path = tmp_path_factory.mktemp("data") / "mnist.npz"
-    np.savez(path, x_train=mnist_train.images[:400], y_train=mnist_train.labels[:400],
-             x_test=mnist_test.images[:200], y_test=mnist_test.labels[:200])
-    return path
+    return mnist_npz(400, 200)
 
 
 def quick(out, data, **kw):
