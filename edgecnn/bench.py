@@ -343,7 +343,6 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
         progress: Callable[[str], None] = lambda m: None) -> dict:
     """Measure everything (see module doc) and return the result document."""
     import cv2
-    import onnxruntime as ort
 
     s = settings
     if not s.batches or min(s.batches) < 1:

@@ -199,7 +199,7 @@ class VideoOut:
 def frame_record(frame, reading, stable, latency_ms: float) -> dict:
     """The JSON line for one frame."""
     return {"frame": frame.index, "time": round(frame.time, 4),
-            "digits": [{k: v for k, v in d.to_dict().items()} for d in reading.digits],
+            "digits": [d.to_dict() for d in reading.digits],
             "raw": {"rows": reading.rows, "text": reading.text},
             "stable": stable.to_dict(), "latency_ms": round(latency_ms, 3)}
 
