@@ -15,6 +15,7 @@ BOX = 20
 # Where MNIST's centres of mass sit (row, col) with pixel centres at .5: measured on the
 # training set as (14.49, 14.50) ± 0.29, i.e. on pixel index 14, not on the field's middle.
 CENTER = (14.5, 14.5)
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)
 
 
 def normalize_digit(ink: np.ndarray, box: int = BOX, size: int = SIZE) -> np.ndarray:
@@ -49,7 +50,7 @@ def _place(crop: np.ndarray, out: np.ndarray, box: int, size: int) -> np.ndarray
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(crop, (nw, nh), interpolation=interpolation)
     peak = cv2.minMaxLoc(small)[1]
-    if peak <= 0:
+    if peak < FLOAT32_TINY:  # no ink, or only subnormal specks whose 1/peak would overflow to inf
         return out
     small *= 1.0 / peak
     m = cv2.moments(small)
