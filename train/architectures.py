@@ -82,20 +82,37 @@ def _conv_bn(filters: int, name: str):
     ]
 
 
-def edge() -> keras.Model:
-    """Small, fast and accurate on a CPU: 4 conv+BN+ReLU blocks, two 2×2 pools, global average pool.
+def _space_to_depth(block: int = 2):
+    """28×28×1 → 14×14×4: each 2×2 pixel block becomes 4 channels (three reshapes, no weights).
 
-    ~7.4M multiply-adds and ~66k parameters per image; channel counts are multiples of 16, which
-    suit the int8 kernels. Global average pooling (not Flatten) keeps the head tiny and the graph
-    free of reshape chains.
+    A first conv over one input channel is a GEMM with an inner dimension of 9, which the int8
+    kernels cannot fill: in the previous edge net it took a third of the int8 time for 3% of the
+    work. Over 4 channels the first conv is a 14×14 GEMM with inner dimension 36.
+    """
+    side = INPUT_SHAPE[0] // block
+    return [
+        layers.Reshape((side, block, side, block), name="s2d_split"),
+        layers.Permute((1, 3, 2, 4), name="s2d_gather"),
+        layers.Reshape((side, side, block * block), name="s2d_merge"),
+    ]
+
+
+def edge() -> keras.Model:
+    """Small, fast and accurate on a CPU, and shaped for the int8 kernels.
+
+    Space-to-depth stem (28×28×1 → 14×14×4), four 3×3 conv+BN+ReLU blocks 32-64-64-64 with one
+    2×2 pool, global average pooling → Dense 10: ~12.9M multiply-adds and ~94k parameters per
+    image. Every conv after the stem is a GEMM with 64 output channels and an inner dimension of
+    288 or 576, which int8 VNNI kernels run near their peak; nothing runs at 28×28. Global
+    average pooling (not Flatten) keeps the head tiny and the graph free of reshape chains.
     """
     return _sequential(
         "edge",
+        *_space_to_depth(2),
         *_conv_bn(32, "b1"),
-        layers.MaxPooling2D(2, name="pool1"),
-        *_conv_bn(32, "b2"),
+        *_conv_bn(64, "b2"),
         *_conv_bn(64, "b3"),
-        layers.MaxPooling2D(2, name="pool2"),
+        layers.MaxPooling2D(2, name="pool"),
         *_conv_bn(64, "b4"),
         layers.GlobalAveragePooling2D(name="gap"),
         layers.Dropout(0.1, name="drop"),

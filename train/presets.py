@@ -34,7 +34,7 @@ PRESETS: dict[str, Preset] = {
     "conv3": Preset("adam", 1e-3, 32, 20, False, 0.9939,
                     "Conv2D 32 → 64 → 128 → Dropout → MaxPool → Dense 128 → Dense 10"),
     "edge": Preset("adam", 3e-3, 128, 15, True, None,
-                   "4× (Conv3×3+BN+ReLU) 32-32-64-64, 2 pools, GAP → Dense 10; camera-crop augmentation"),
+                   "space-to-depth 14×14×4 → 4× (Conv3×3+BN+ReLU) 32-64-64-64, 1 pool, GAP → Dense 10; camera-crop augmentation"),
 }
 
 
