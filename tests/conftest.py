@@ -57,7 +57,7 @@ def mnist_npz(tmp_path_factory, mnist_train, mnist_test):
 
 @pytest.fixture(scope="session")
 def tiny_keras_path(tmp_path_factory, mnist_train) -> Path:
-    """An `edge` network fit for three quick epochs on 3,000 training images (~94.5% test accuracy), saved as .keras.
+    """An `edge` network fit for three quick epochs on 3,000 training images, saved as .keras (enough to learn: test_export checks > 85%).
 
     The learning rate decays to ~0 so the BatchNorm running statistics catch up with the weights.
     """
