@@ -15,14 +15,8 @@ from typing import Iterator
 from .errors import EdgeCNNError
 
 
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path in ``target``'s folder; rename it onto ``target`` on success.
-
-    On any exception (KeyboardInterrupt included) the temporary file is removed and
-    ``target`` is left as it was.
-    """
-    target = Path(target)
+def _temp_beside(target: Path) -> Path:
+    """A new empty temporary file in ``target``'s folder (created if missing), keeping ``target``'s extension."""
     folder = target.parent if str(target.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -31,7 +25,26 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         raise EdgeCNNError(f"cannot write to {folder}: {e.strerror or e}") from None
     os.close(fd)
-    tmp = Path(tmp)
+    return Path(tmp)
+
+
+def check_writable(target: str | os.PathLike) -> None:
+    """Fail now, with the message :func:`atomic_path` would give later, if ``target``'s folder cannot take a file.
+
+    For commands that write only after minutes of work (export); ``target`` itself is not touched.
+    """
+    _temp_beside(Path(target)).unlink()
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in ``target``'s folder; rename it onto ``target`` on success.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed and
+    ``target`` is left as it was.
+    """
+    target = Path(target)
+    tmp = _temp_beside(target)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions

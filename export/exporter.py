@@ -19,7 +19,7 @@ import numpy as np
 
 from edgecnn import __version__, metadata
 from edgecnn.errors import EdgeCNNError, UsageError
-from edgecnn.fileio import atomic_path
+from edgecnn.fileio import atomic_path, check_writable
 from edgecnn.mnist import load_split, to_input
 
 from . import convert, validate
@@ -148,6 +148,7 @@ def export_model(
     settings = settings or QuantSettings(calibrate=calibrate)
     keras_file, run_dir = resolve_source(source)
     fp32_path, int8_path = output_paths(keras_file, run_dir, out)
+    check_writable(fp32_path)  # before minutes of conversion, not after
 
     config, metrics = read_run_json(run_dir, "config.json"), read_run_json(run_dir, "metrics.json")
     if run_dir is not None and metrics.get("complete") is not True:

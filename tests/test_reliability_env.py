@@ -66,6 +66,16 @@ def test_predict_save_under_a_file(tmp_path, model, photo):
     assert "cannot write to" in doc["images"][0]["error"] and str(blocker) in doc["images"][0]["error"]
 
 
+def test_export_out_under_a_file_fails_before_converting(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    run = tmp_path / "r"
+    run.mkdir()
+    (run / "model.keras").write_bytes(b"never loaded: the output folder is checked first")
+    assert_fails_cleanly(cli("export", run, "--out", blocker / "m.onnx"), 1, "cannot write to", str(blocker))
+    assert sorted(p.name for p in run.iterdir()) == ["model.keras"]
+
+
 def test_evaluate_plot_under_a_file(tmp_path, model, mnist_npz):
     blocker = tmp_path / "file"
     blocker.write_text("x")
