@@ -101,10 +101,10 @@ def edge() -> keras.Model:
     """Small, fast and accurate on a CPU, and shaped for the int8 kernels.
 
     Space-to-depth stem (28×28×1 → 14×14×4), four 3×3 conv+BN+ReLU blocks 32-64-64-64 with one
-    2×2 pool, global average pooling → Dense 10: ~12.9M multiply-adds and ~94k parameters per
-    image. Every conv after the stem is a GEMM with 64 output channels and an inner dimension of
-    288 or 576, which int8 VNNI kernels run near their peak; nothing runs at 28×28. Global
-    average pooling (not Flatten) keeps the head tiny and the graph free of reshape chains.
+    2×2 pool, global average pooling → Dense 10: ~95k parameters, ~12.9M multiply-adds per image.
+    Blocks 2–4 are GEMMs with 64 output channels and an inner dimension of 288 or 576, which the
+    int8 VNNI kernels run near their peak; nothing runs at 28×28. Global average pooling (not
+    Flatten) keeps the head tiny and the graph free of reshape chains.
     """
     return _sequential(
         "edge",
