@@ -1,7 +1,8 @@
 """Safe image reading: one clear :class:`EdgeCNNError` for anything that is not a usable picture.
 
 ``read_image(path)`` returns a uint8 array, ``H×W`` grey or ``H×W×3`` BGR: 16-bit images are
-scaled to 8 bits, alpha is composited onto white, palettes are expanded (OpenCV does).
+scaled to 8 bits, alpha is composited onto white, palettes are expanded (OpenCV does), and a
+JPEG's EXIF orientation is applied (phone photos are stored sideways with a rotation tag).
 
 Decompression bombs: the width and height are read from the file's header (PNG, JPEG, BMP,
 TIFF, WebP, GIF) *before* decoding, and images above ``MAX_PIXELS`` are refused. OpenCV's
@@ -61,8 +62,11 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
     if data[:8] == b"\x89PNG\r\n\x1a\n" and not _png_chunks_fit(data):
         # OpenCV's PNG reader can spend many seconds on a chunk that claims gigabytes (found by fuzzing)
         raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
+    # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
+    # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
+    flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
     try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         img = None
     if img is None or img.size == 0:

@@ -29,6 +29,20 @@ def test_formats(tmp_path, page, ext):
     assert header_size(path.read_bytes()) == (60, 40)
 
 
+def test_jpeg_exif_orientation_is_applied(tmp_path):
+    """A phone photo stored landscape with EXIF Orientation 6 ("rotate 90° clockwise") is read upright."""
+    img = np.zeros((60, 100), np.uint8)
+    img[:, :10] = 255  # a bar along the stored left edge: upright, it runs along the top
+    jpg = cv2.imencode(".jpg", img)[1].tobytes()
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 1) + struct.pack("<HHII", 0x0112, 3, 1, 6) + struct.pack("<I", 0)
+    app1 = b"Exif\x00\x00" + tiff
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(jpg[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + jpg[2:])
+    out = read_image(path)
+    assert out.shape == (100, 60)
+    assert out[:8].mean() > 200 and out[20:].mean() < 30
+
+
 def test_16bit_gray(tmp_path):
     a = (np.linspace(0, 65535, 50 * 30).reshape(30, 50)).astype(np.uint16)
     cv2.imwrite(str(tmp_path / "a.png"), a)
