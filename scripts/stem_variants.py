@@ -34,7 +34,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -102,7 +101,7 @@ def main() -> int:
 
     import warnings
 
-    from edgecnn.bench import gemm_peak, macs_per_image
+    from edgecnn.bench import Settings, gemm_peak, macs_per_image, time_interleaved
     from edgecnn.onnxmodel import OnnxModel
 
     warnings.filterwarnings("ignore", message=".*no edgecnn metadata.*")
@@ -111,14 +110,9 @@ def main() -> int:
         sessions = {(n, p): (OnnxModel(f), macs_per_image(f)[0]) for n, pair in files.items() for p, f in zip(("fp32", "int8"), pair)}
         peak = {"fp32": gemm_peak("fp32", 1, 0.5), "int8": gemm_peak("int8", 1, 0.5)}
         x = np.random.default_rng(0).random((a.batch, 28, 28, 1), np.float32)
-        times = {k: [] for k in sessions}
-        for _ in range(a.rounds):
-            for k, (m, _) in sessions.items():
-                m.predict(x)
-                t = time.perf_counter()
-                for _ in range(20):
-                    m.predict(x)
-                times[k].append((time.perf_counter() - t) / 20 / a.batch * 1e6)
+        samples = time_interleaved({k: (lambda m=m: m.predict(x)) for k, (m, _) in sessions.items()},
+                                   Settings(rounds=a.rounds, min_calls=20 * a.rounds, max_calls=20 * a.rounds))
+    times = {k: np.asarray(v) / a.batch * 1e6 for k, v in samples.items()}  # µs per image, per call
     print(f"GEMM peak: fp32 {peak['fp32'] / 1e9:.0f}, int8 {peak['int8'] / 1e9:.0f} GMAC/s; batch {a.batch}, one thread")
     print(f"{'variant':12s} {'MACs':>7s} {'fp32 µs':>8s} {'int8 µs':>8s} {'int8 × floor':>13s}")
     for n in names:
