@@ -66,7 +66,7 @@ def conv3() -> keras.Model:
         layers.Conv2D(32, 3, activation="relu"),
         layers.Conv2D(64, 3, activation="relu"),
         layers.Conv2D(128, 3, activation="relu"),
-        layers.Dropout(0.25),
+        layers.Dropout(0.5),
         layers.MaxPooling2D(2),
         layers.Flatten(),
         layers.Dense(128, activation="relu"),

@@ -240,7 +240,7 @@ def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), call
         if _resume is None:
             model = build(c.arch)
             model.compile(
-                optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(batches), cosine=c.arch == "edge"),
+                optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(batches), cosine=preset.cosine_lr),
                 loss="sparse_categorical_crossentropy",
                 metrics=["accuracy"],
             )
