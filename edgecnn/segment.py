@@ -8,17 +8,19 @@ Pipeline (OpenCV, one grey image, no model):
    background the pixels stray to; light ink is inverted so ink is always dark.
 3. Illumination — the paper is estimated on a 4× smaller image (max filter + blur, which
    removes strokes) and divided out: shadows and gradients become flat white.
-4. Ink = 255 − flattened image; hysteresis threshold (a low level set by the paper's
-   noise, a high level by Otsu) keeps faint pencil attached to its strong strokes.
-5. Connected components; pieces of one digit (a 5's cap, a 7's bar) are merged; specks,
+4. Ink = 255 − flattened image. Printed rules and grid lines (ruled or squared paper)
+   are found and subtracted (:func:`erase_lines`); strokes that cross them are bridged.
+5. Hysteresis threshold (a low level set by the paper's noise, a high level by Otsu)
+   keeps faint pencil attached to its strong strokes.
+6. Connected components; pieces of one digit (a 5's cap, a 7's bar) are merged; specks,
    rules, page edges and filled blobs are dropped by size, aspect and fill.
-6. Rows: digits are chained left→right by vertical overlap (tilted rows work), rows are
+7. Rows: digits are chained left→right by vertical overlap (tilted rows work), rows are
    ordered top→bottom.
-7. Each digit's grey-level ink (masked to its own pixels) is drawn at a canonical size,
+8. Each digit's grey-level ink (masked to its own pixels) is drawn at a canonical size,
    its stroke width brought to MNIST's, and normalized with :func:`normalize_digit`.
 
 An image that already is one small centred digit (≤ ``SINGLE_MAX`` px, e.g. a 28×28
-MNIST image) skips 3–6: the whole image is normalized as one digit.
+MNIST image) skips 3–7: the whole image is normalized as one digit.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ MAX_SIDE = 1280          # larger images are analysed shrunk to this size
 CANON = 56           # digits are redrawn with their longer side this long (2.8 × MNIST's 20 px box)
 STROKE_TARGET = 5.2    # MNIST's median stroke width at CANON scale (7.4 px at 4×, measured on the test set)
 MAX_DIGITS = 200         # more candidates than this: noise, not writing
+LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 
 
 @dataclass
@@ -247,16 +250,16 @@ def find_digits(ink: np.ndarray):
     """Threshold ``ink`` and group its components into digits.
 
     Returns ``(groups, contours)``: each group is ``(box, contour_indices)`` with box (x, y, w, h)
-    in ``ink``'s pixels; ``contours`` are the outer contours of the ink components.
+    in ``ink``'s pixels; ``contours`` are the outer contours of the ink components. Printed lines
+    are erased from ``ink`` in place, so the crops cut from it afterwards hold none.
     """
     h, w = ink.shape
     med, sigma, otsu = _hist_stats(ink)
-    low = med + max(14.0, 4.0 * sigma)
-    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
-    mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
-    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
-        return [], []
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    clean = erase_lines(ink, (med, sigma))
+    if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
+        ink[:] = clean
+        otsu = _hist_stats(ink)[2]
+    low, high, mask, contours = _threshold(ink, med, sigma, otsu)
     if not contours or len(contours) > MAX_DIGITS * 20:
         return [], []
     min_area = max(6, h * w * 2e-5)
@@ -302,6 +305,108 @@ def find_digits(ink: np.ndarray):
     if len(groups) > MAX_DIGITS:
         return [], contours
     return groups, contours
+
+
+def _threshold(ink: np.ndarray, med: float, sigma: float, otsu: float):
+    """Low/high hysteresis levels, the low mask and its outer contours (none when it is not writing)."""
+    h, w = ink.shape
+    low = med + max(14.0, 4.0 * sigma)
+    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
+    mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
+    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
+        return low, high, mask, ()
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return low, high, mask, contours
+
+
+def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | None:
+    """``ink`` with printed rules and grid lines subtracted; None if it has none.
+
+    Lines are found on a half-size image: long horizontal or vertical runs (±2° of tilt) whose
+    ink, averaged along them, stands out of the paper (``paper`` = its median and sigma): at least a
+    third of the page long, thin for their length, and two of them parallel and across most of the
+    page (a lone margin rule across them counts too), so a digit's long stroke is not taken for one. Each line is fitted (robust to
+    the strokes that cross it) and subtracted at ``LINE_KEEP`` times its own ink level: strokes that
+    cross it are darker, so they keep their pixels.
+    """
+    h, w = ink.shape
+    if min(h, w) < 64:
+        return None
+    small = cv2.resize(ink, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+    sh, sw = small.shape
+    floor = paper[0] + max(5.0, 2.0 * paper[1])
+    families = []
+    for horizontal in (True, False):
+        extent = sw if horizontal else sh
+        length = max(15, extent // 3)
+        slack = 2 * max(1, round(0.035 * length)) + 1
+        along, across, smooth = ((length, 1), (1, slack), (9, 1)) if horizontal else ((1, length), (slack, 1), (1, 9))
+        run = cv2.dilate(cv2.blur(small, smooth), cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        run = cv2.morphologyEx(run, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        band = cv2.threshold(run, floor, 255, cv2.THRESH_BINARY)[1]
+        family = []
+        families.append(family)
+        if not cv2.countNonZero(band):  # no run a third of the page long: the usual case, and cheap
+            continue
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+        for i in range(1, n):
+            x, y, bw, bh, _ = stats[i]
+            line = _fit_line(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor)
+            if line is not None and line[2] <= 2 * max(bw, bh) / 25:  # thin: a stroke is thicker for its length
+                family.append((line, max(bw, bh) >= 0.6 * extent))
+    spans = [sum(across for _, across in f) for f in families]
+    if max(spans) < 2:  # two parallel lines across most of the page
+        return None
+    # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
+    families = [[line for line, across in f if across or n >= 2] for f, n in zip(families, spans)]
+    drawn = []
+    for family in families:
+        lines = np.zeros_like(ink)
+        for p0, p1, thick, level in family:
+            cv2.line(lines, p0, p1, min(255, int(round(LINE_KEEP * level))), thick + 2, cv2.LINE_8)
+        drawn.append((lines, max((f[2] for f in family), default=0)))
+    clean = cv2.subtract(ink, cv2.max(drawn[0][0], drawn[1][0]))
+    # a stroke that crosses a line continues on both sides of it: bridge the line's pixels with
+    # the lower of the two values just beyond it (paper beside a bare line, ink across a stroke)
+    for (lines, thick), horizontal in zip(drawn, (True, False)):
+        if thick:
+            reach = thick + 3  # from any pixel of the drawn band (thick + 2 wide) to beyond it
+            ends = np.zeros((2 * reach + 1, 1) if horizontal else (1, 2 * reach + 1), np.uint8)
+            ends.flat[0] = ends.flat[-1] = 1
+            bridge = cv2.erode(clean, ends)
+            on = lines > 0
+            clean[on] = np.maximum(clean[on], bridge[on])
+    return clean
+
+
+def _fit_line(ink, band, x, y, horizontal: bool, floor: float):
+    """Fit a straight line to the ink of one half-size band.
+
+    Returns ``((x0, y0), (x1, y1), thickness, level)`` in full-size pixels, or None. Each column
+    (row, for a vertical line) gives one point, its darkest pixel: the strokes crossing the line
+    touch few columns, and a robust fit ignores them.
+    """
+    h, w = ink.shape
+    x0, y0 = 2 * x, 2 * y
+    roi = ink[y0: y0 + 2 * band.shape[0], x0: x0 + 2 * band.shape[1]]
+    inside = cv2.resize(band.view(np.uint8), (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
+    vals = roi * inside
+    if not horizontal:
+        vals = vals.T
+    at = vals.argmax(axis=0)
+    cols = np.arange(vals.shape[1])
+    peak = vals[at, cols]
+    ok = peak > floor
+    if ok.sum() < 20:
+        return None
+    level = float(np.median(peak[ok]))
+    # thickness: per column, the pixels above half the line's level (median over columns)
+    thick = int(np.median((vals[:, ok] > max(floor, 0.5 * level)).sum(axis=0)))
+    pts = np.column_stack([cols[ok], at[ok]]) if horizontal else np.column_stack([at[ok], cols[ok]])
+    vx, vy, cx, cy = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    t = 2.0 * max(h, w)
+    cx, cy = cx + x0, cy + y0
+    return ((int(round(cx - t * vx)), int(round(cy - t * vy))), (int(round(cx + t * vx)), int(round(cy + t * vy))), thick, level)
 
 
 def _ref_height(comps) -> float:

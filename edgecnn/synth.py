@@ -3,7 +3,7 @@
 MNIST **test** digits are drawn onto paper (pen, marker or pencil; blue, black or grey) or a
 board (chalk, light on dark), several per row and one to three rows, with a lighting
 gradient, a soft shadow, paper texture, sensor noise, blur, a slight tilt and a perspective
-warp. Used for ``examples/``, the benchmark (``scripts/bench_photos.py``), tests and test
+warp; optionally on ruled or squared paper (``paper=``). Used for ``examples/``, the benchmark (``scripts/bench_photos.py``), tests and test
 videos. :func:`make_photo` returns the image, the rows as strings and each digit's box.
 """
 
@@ -58,6 +58,26 @@ def _paper(rng, h, w, light: bool) -> np.ndarray:
     return img
 
 
+def _draw_lines(rng, canvas: np.ndarray, kind: str, pitch: float) -> None:
+    """Printed rules (``ruled``) or a grid (``squared``) on the paper, ``pitch`` px apart, in place."""
+    h, w = canvas.shape[:2]
+    color = np.array(rng.choice([[225, 190, 150], [180, 180, 180], [170, 200, 160], [215, 180, 200]]), np.float32)
+    strength = rng.uniform(0.35, 0.8)
+    lines = np.zeros((h, w), np.float32)
+    thick = int(rng.integers(1, 3))
+    for y in np.arange(rng.uniform(0, pitch), h, pitch):
+        cv2.line(lines, (0, int(y)), (w - 1, int(y)), 1.0, thick, cv2.LINE_AA)
+    if kind == "squared":
+        for x in np.arange(rng.uniform(0, pitch), w, pitch):
+            cv2.line(lines, (int(x), 0), (int(x), h - 1), 1.0, thick, cv2.LINE_AA)
+    elif rng.random() < 0.5:  # a margin rule
+        x = int(rng.uniform(0.05, 0.12) * w)
+        cv2.line(lines, (x, 0), (x, h - 1), 1.0, thick, cv2.LINE_AA)
+    al = (lines * strength)[..., None]
+    canvas *= 1 - al
+    canvas += color * al * (canvas.mean() / 255.0)
+
+
 def _lighting(rng, h, w) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     a = rng.uniform(0, 2 * math.pi)
@@ -98,8 +118,8 @@ def _digit_alpha(img28: np.ndarray, height: float, rng) -> np.ndarray:
 
 
 def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None = None,
-               per_row: int | None = None, polarity: str | None = None) -> SynthPhoto:
-    """One synthetic photo (see module doc). ``size`` is (width, height)."""
+               per_row: int | None = None, polarity: str | None = None, paper: str = "plain") -> SynthPhoto:
+    """One synthetic photo (see module doc). ``size`` is (width, height); ``paper`` is plain, ruled or squared."""
     rng = np.random.default_rng(seed)
     images, labels = mnist_test()
     w, h = size or tuple(rng.choice([(640, 480), (800, 600), (480, 640), (1024, 768)]))
@@ -112,6 +132,9 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
     dh = rng.uniform(0.08, 0.22) * min(h, w * 0.75)
     dh = min(dh, 0.8 * h / (n_rows * 1.7))
     row_gap = dh * rng.uniform(1.6, 2.1)
+    if paper != "plain" and not light:  # drawn from a second generator: plain photos stay what they were
+        lines_rng = np.random.default_rng([seed, 1])
+        _draw_lines(lines_rng, canvas, paper, dh * (lines_rng.uniform(0.9, 1.4) if paper == "ruled" else lines_rng.uniform(0.5, 0.9)))
     top = rng.uniform(0.1 * h, max(0.1 * h + 1, h - n_rows * row_gap - 0.05 * h))
     truth_rows, count = [], 0
     for r in range(n_rows):

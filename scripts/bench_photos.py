@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Synthetic photo benchmark: N generated photos (fixed seed, MNIST *test* digits) read end to end.
 
-    .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--save-failures DIR]
+    .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled] [--save-failures DIR]
 
 Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
 extra digit (count right in every row), the share read exactly, and segmentation/inference
@@ -23,6 +23,8 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1000, help="first seed (photo i uses seed + i)")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--paper", choices=["plain", "ruled", "squared"], default="plain",
+                    help="draw printed rules or a grid under the writing (board photos stay plain)")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args()
 
@@ -39,7 +41,7 @@ def main() -> int:
     seg_ms, inf_ms = [], []
     t0 = time.time()
     for i in range(args.count):
-        p = make_photo(args.seed + i)
+        p = make_photo(args.seed + i, paper=args.paper)
         r = reader.read(p.image)
         seg_ms.append(r.timings["segment"])
         inf_ms.append(r.timings["infer"])

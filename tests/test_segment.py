@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgecnn.segment import reading_order, segment, to_gray
+from edgecnn.segment import erase_lines, reading_order, segment, to_gray
 from edgecnn.synth import make_photo
 from runtime_helpers import digits_image
 
@@ -81,6 +81,42 @@ def test_synthetic_photo_counts(seed):
     p = make_photo(seed, size=(640, 480))
     seg = segment(p.image)
     assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
+
+
+@pytest.mark.parametrize("paper", ["ruled", "squared"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_digits_on_ruled_and_squared_paper(paper, seed):
+    # before lines were erased, the rules joined the digits into page-wide components: none of these read right
+    p = make_photo(seed, size=(640, 480), paper=paper, polarity="dark")
+    seg = segment(p.image)
+    assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
+
+
+def _ruled_page(pitch=40, level=60):
+    ink = np.zeros((480, 640), np.uint8)
+    for y in range(20, 480, pitch):
+        ink[y: y + 2] = level
+    return ink
+
+
+def test_erase_lines_keeps_the_strokes_that_cross_them():
+    ink = _ruled_page()
+    ink[110:290, 300:306] = 200  # a dark stroke across four rules (its ends between two)
+    clean = erase_lines(ink, (0.0, 2.0))
+    assert clean is not None
+    assert clean[:, :250].max() <= 10           # the rules are gone
+    assert clean[110:290, 300:306].min() >= 150  # the stroke, crossings included, is not
+
+
+def test_erase_lines_leaves_pages_without_rules_alone():
+    assert erase_lines(np.zeros((480, 640), np.uint8), (0.0, 2.0)) is None
+    one = np.zeros((480, 640), np.uint8)
+    one[240:242] = 60  # one underline is not ruled paper
+    assert erase_lines(one, (0.0, 2.0)) is None
+    close_up = np.zeros((480, 640), np.uint8)
+    close_up[40:440, 200:230] = 200  # "11" filling the frame: long strokes, but thick for their length
+    close_up[40:440, 400:430] = 200
+    assert erase_lines(close_up, (0.0, 2.0)) is None
 
 
 def test_to_gray_any_array():
