@@ -259,7 +259,12 @@ def find_digits(ink: np.ndarray):
     if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
         ink[:] = clean
         otsu = _hist_stats(ink)[2]
-    low, high, mask, contours = _threshold(ink, med, sigma, otsu)
+    low = med + max(14.0, 4.0 * sigma)
+    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
+    mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
+    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
+        return [], []
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours or len(contours) > MAX_DIGITS * 20:
         return [], []
     min_area = max(6, h * w * 2e-5)
@@ -307,18 +312,6 @@ def find_digits(ink: np.ndarray):
     return groups, contours
 
 
-def _threshold(ink: np.ndarray, med: float, sigma: float, otsu: float):
-    """Low/high hysteresis levels, the low mask and its outer contours (none when it is not writing)."""
-    h, w = ink.shape
-    low = med + max(14.0, 4.0 * sigma)
-    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
-    mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
-    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
-        return low, high, mask, ()
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    return low, high, mask, contours
-
-
 def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | None:
     """``ink`` with printed rules and grid lines subtracted; None if it has none.
 
@@ -363,7 +356,7 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
     for family in families:
         lines = np.zeros_like(ink)
         for p0, p1, thick, level in family:
-            cv2.line(lines, p0, p1, min(255, int(round(LINE_KEEP * level))), thick + 2, cv2.LINE_8)
+            cv2.line(lines, p0, p1, min(255, round(LINE_KEEP * level)), thick + 2, cv2.LINE_8)
         drawn.append((lines, max((f[2] for f in family), default=0)))
     clean = cv2.subtract(ink, cv2.max(drawn[0][0], drawn[1][0]))
     # a stroke that crosses a line continues on both sides of it: bridge the line's pixels with
