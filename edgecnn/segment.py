@@ -327,19 +327,20 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
         return None
     small = cv2.resize(ink, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     sh, sw = small.shape
-    floor = paper[0] + max(5.0, 2.0 * paper[1])
+    margin = max(5.0, 2.0 * paper[1])
+    floor = paper[0] + margin
+    # first a look at a quarter-size image (a thin line keeps about half its level there), little
+    # smoothed so that rows of digits do not pass for lines: most pages stop here, cheaply
+    quarter = cv2.resize(small, (sw // 2, sh // 2), interpolation=cv2.INTER_AREA)
+    if not any(cv2.countNonZero(_long_runs(quarter, horizontal, paper[0] + 0.5 * margin, smooth=3)) for horizontal in (True, False)):
+        return None
     families = []
     for horizontal in (True, False):
         extent = sw if horizontal else sh
-        length = max(15, extent // 3)
-        slack = 2 * max(1, round(0.035 * length)) + 1
-        along, across, smooth = ((length, 1), (1, slack), (9, 1)) if horizontal else ((1, length), (slack, 1), (1, 9))
-        run = cv2.dilate(cv2.blur(small, smooth), cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        run = cv2.morphologyEx(run, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
-        band = cv2.threshold(run, floor, 255, cv2.THRESH_BINARY)[1]
+        band = _long_runs(small, horizontal, floor)
         family = []
         families.append(family)
-        if not cv2.countNonZero(band):  # no run a third of the page long: the usual case, and cheap
+        if not cv2.countNonZero(band):
             continue
         n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
         for i in range(1, n):
@@ -370,6 +371,16 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
             on = lines > 0
             clean[on] = np.maximum(clean[on], bridge[on])
     return clean
+
+
+def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9) -> np.ndarray:
+    """Where ``img``, averaged over ``smooth`` px along rows (columns), stays above ``floor`` for a third of its width (height)."""
+    length = max(7, (img.shape[1] if horizontal else img.shape[0]) // 3)
+    slack = 2 * max(1, round(0.035 * length)) + 1  # ±2° of tilt over the run
+    along, across, smooth = ((length, 1), (1, slack), (smooth, 1)) if horizontal else ((1, length), (slack, 1), (1, smooth))
+    run = cv2.dilate(cv2.blur(img, smooth), cv2.getStructuringElement(cv2.MORPH_RECT, across))
+    run = cv2.morphologyEx(run, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+    return cv2.threshold(run, floor, 255, cv2.THRESH_BINARY)[1]
 
 
 def _fit_line(ink, band, x, y, horizontal: bool, floor: float):
