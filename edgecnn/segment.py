@@ -316,11 +316,11 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
     """``ink`` with printed rules and grid lines subtracted; None if it has none.
 
     Lines are found on a half-size image: long horizontal or vertical runs (±2° of tilt) whose
-    ink, averaged along them, stands out of the paper (``paper`` = its median and sigma): at least a
-    third of the page long, thin for their length, and two of them parallel and across most of the
-    page (a lone margin rule across them counts too), so a digit's long stroke is not taken for one. Each line is fitted (robust to
-    the strokes that cross it) and subtracted at ``LINE_KEEP`` times its own ink level: strokes that
-    cross it are darker, so they keep their pixels.
+    ink, averaged along them, stands out of the paper (``paper`` = its median and sigma): at least
+    a third of the page long, thin for their length, and two of them parallel and across most of
+    the page (a lone margin rule across them counts too), so a digit's long stroke is not taken
+    for one. Each line is fitted (robust to the strokes that cross it) and subtracted at
+    ``LINE_KEEP`` times its own ink level; strokes that cross it are bridged over it.
     """
     h, w = ink.shape
     if min(h, w) < 64:
@@ -352,7 +352,7 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
     if max(spans) < 2:  # two parallel lines across most of the page
         return None
     # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
-    families = [[line for line, across in f if across or n >= 2] for f, n in zip(families, spans)]
+    families = [[line for line, across in f if across or count >= 2] for f, count in zip(families, spans)]
     drawn = []
     for family in families:
         lines = np.zeros_like(ink)
