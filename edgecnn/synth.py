@@ -3,8 +3,8 @@
 MNIST **test** digits are drawn onto paper (pen, marker or pencil; blue, black or grey) or a
 board (chalk, light on dark), several per row and one to three rows, with a lighting
 gradient, a soft shadow, paper texture, sensor noise, blur, a slight tilt and a perspective
-warp; optionally on ruled or squared paper (``paper=``). Used for ``examples/``, the benchmark (``scripts/bench_photos.py``), tests and test
-videos. :func:`make_photo` returns the image, the rows as strings and each digit's box.
+warp; optionally on ruled or squared paper (``paper=``). Used for ``examples/``, the
+benchmark (``scripts/bench_photos.py``), tests and test videos. :func:`make_photo` returns the image, the rows as strings and each digit's box.
 """
 
 from __future__ import annotations
