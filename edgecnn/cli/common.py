@@ -8,10 +8,64 @@ import sys
 import traceback
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from ..errors import EdgeCNNError
 
 STATE = {"debug": False}
+
+BOOL_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+
+
+def _plain_flags(params: list) -> list:
+    """Flags take no value, so help shows ``--json``, not ``--json <bool>``."""
+    for p in params:
+        if getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    """Every subcommand: flags shown without a value type."""
+
+    def get_params(self, ctx):
+        return _plain_flags(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    """The ``edgecnn`` group: flags without a value type, and usage errors as one ``error:`` line (exit 2)."""
+
+    def get_params(self, ctx):
+        return _plain_flags(super().get_params(ctx))
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from typer._click import exceptions as ce
+
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ce.UsageError as e:
+            say(f"error: {usage_message(e)}")
+            sys.exit(e.exit_code)
+        except ce.ClickException as e:
+            say(f"error: {e.format_message()}")
+            sys.exit(e.exit_code)
+        except ce.Abort:
+            say("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(e) -> str:
+    """A click usage error in one line, with where to look next."""
+    message = " ".join(e.format_message().split())
+    extra = message.rpartition("(")[2].rstrip(")").split() if "unexpected extra argument" in message else []
+    if any(w.lower() in BOOL_WORDS for w in extra):
+        message += "; flags such as --json take no value"
+    if e.ctx is not None:
+        message += f" (see '{e.ctx.command_path} -h')"
+    return message
 
 
 def say(message: str) -> None:
