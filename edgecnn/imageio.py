@@ -105,13 +105,62 @@ def to_bgr8(img: np.ndarray) -> np.ndarray:
 
 
 def _truncated(data: bytes) -> bool:
-    """JPEG without its end marker or PNG without IEND: OpenCV may decode a partial picture."""
-    tail = data[-64:].rstrip(b"\0\r\n ")
+    """JPEG without its end marker or PNG without IEND: OpenCV may decode a partial picture.
+
+    Bytes *after* the end (phone makers' trailers, a motion photo's video) are not truncation:
+    the file's own structure is walked to find where the picture ends.
+    """
     if data[:3] == b"\xff\xd8\xff":
-        return not tail.endswith(b"\xff\xd9")
+        return _jpeg_walk(data)[0] is None
     if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return b"IEND" not in data[-32:]
+        return not _png_chunks_fit(data)
     return False
+
+
+def _jpeg_walk(data: bytes) -> tuple[int | None, int]:
+    """(offset just past the JPEG's end marker or None if there is none, number of scans).
+
+    Segments are skipped by their length (an EXIF thumbnail's own markers are never seen);
+    entropy-coded data after a scan header ends at the first marker that is not a stuffed
+    byte or a restart marker.
+    """
+    i, n, scans = 2, len(data), 0
+    while i + 1 < n:
+        if data[i] != 0xFF:  # stray bytes between segments: libjpeg skips them too
+            i = data.find(b"\xff", i)
+            if i < 0:
+                return None, scans
+            continue
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xD9:
+            return i + 2, scans
+        if marker in (0x00, 0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        if i + 4 > n:
+            return None, scans
+        end = i + 2 + int.from_bytes(data[i + 2: i + 4], "big")
+        if marker != 0xDA:
+            i = end
+            continue
+        scans += 1
+        j = end
+        while True:  # entropy-coded data
+            j = data.find(b"\xff", j)
+            if j < 0 or j + 1 >= n:
+                return None, scans
+            m = data[j + 1]
+            if m == 0x00 or 0xD0 <= m <= 0xD7:
+                j += 2
+            elif m == 0xFF:
+                j += 1
+            else:
+                break
+        i = j
+    return None, scans
 
 
 def _png_chunks_fit(data: bytes) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from edgecnn.errors import EdgeCNNError
-from edgecnn.imageio import header_size, read_image
+from edgecnn.imageio import decode_image, header_size, read_image
 
 
 @pytest.fixture
@@ -112,3 +112,46 @@ def test_bad_files(tmp_path, page, case, message):
     with pytest.raises(EdgeCNNError, match=message) as e:
         read_image(p)
     assert str(p) in str(e.value)
+
+
+def _exif_thumbnail_app1(thumb: bytes) -> bytes:
+    """An APP1 EXIF segment carrying an embedded JPEG thumbnail (its own FFD8 … FFD9)."""
+    body = b"Exif\x00\x00II*\x00" + struct.pack("<IH", 8, 0) + struct.pack("<I", 0) + thumb
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+
+
+@pytest.mark.parametrize("trailer", [
+    b"MotionPhoto_Data" + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40,  # Samsung motion photo
+    b"\x00" * 4096,                                                              # maker padding
+    b"\xff\xd8\xff\xe0 junk \xff\xd9 and more junk \xff",                          # markers in the trailer
+])
+def test_jpeg_with_bytes_after_the_end_marker_is_read(tmp_path, page, trailer):
+    """Issue 13 class 1: Samsung/Motorola photos carry trailers after FFD9; OpenCV decodes them, so must we."""
+    jpg = cv2.imencode(".jpg", page)[1].tobytes()
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(jpg + trailer)
+    assert cv2.imdecode(np.frombuffer(path.read_bytes(), np.uint8), cv2.IMREAD_ANYCOLOR) is not None
+    img = read_image(path)
+    assert img.shape[:2] == (40, 60)
+    assert np.abs(img.astype(int) - decode_image(jpg).astype(int)).max() == 0
+
+
+def test_png_with_bytes_after_iend_is_read(tmp_path, page):
+    png = cv2.imencode(".png", page)[1].tobytes()
+    (tmp_path / "p.png").write_bytes(png + b"trailer" * 100)
+    assert read_image(tmp_path / "p.png").shape[:2] == (40, 60)
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_truncated_jpeg_still_refused_despite_a_thumbnail_end_marker(tmp_path, page, progressive):
+    """The thumbnail inside EXIF ends with FFD9 too: only the main picture's end marker counts."""
+    thumb = cv2.imencode(".jpg", page[:8, :8])[1].tobytes()
+    big = np.random.default_rng(0).integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    jpg = cv2.imencode(".jpg", big, [cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)])[1].tobytes()
+    whole = jpg[:2] + _exif_thumbnail_app1(thumb) + jpg[2:]
+    (tmp_path / "whole.jpg").write_bytes(whole)
+    assert read_image(tmp_path / "whole.jpg").shape[:2] == (120, 160)
+    for cut in (len(whole) - 2, len(whole) * 2 // 3):
+        (tmp_path / "cut.jpg").write_bytes(whole[:cut])
+        with pytest.raises(EdgeCNNError, match="truncated"):
+            read_image(tmp_path / "cut.jpg")
