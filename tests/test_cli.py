@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -28,3 +29,55 @@ def test_version(flag):
 def test_version_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-m", "edgecnn", "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == f"edgecnn {__version__}", out.stderr
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_shows_flags_without_a_value_type(command):
+    r = cli(command, "--help")
+    assert r.exit_code == 0, r.output
+    assert "<bool>" not in r.stdout and "--json" in r.stdout
+    assert "the preset's" not in r.stdout
+
+
+def test_help_lists_choices_ranges_and_real_defaults():
+    from edgecnn.train.presets import PRESETS
+
+    train = cli("train", "-h").stdout
+    assert "<auto|cpu|gpu>" in train and "<int≥1>" in train
+    assert f"edge {PRESETS['edge'].epochs}" in " ".join(train.replace("│", " ").split())
+    assert "<cpu|cuda>" in cli("predict", "-h").stdout
+    export = " ".join(cli("export", "-h").stdout.replace("│", " ").split())
+    assert "<int 13–18>" in export and "minmax, entropy or percentile" in export
+
+
+@pytest.mark.parametrize("args", [["predict", "x.png", "--json", "true"], ["bench", "--json", "true"]])
+def test_a_value_after_a_flag_is_a_usage_error(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    r = cli(*args)
+    assert r.exit_code == 2, r.output
+    assert "take no value" in r.stderr and r.stdout == ""
+
+
+@pytest.mark.parametrize("args, option", [
+    (["predict", "x.png", "--device", "tpu"], "--device"),
+    (["train", "--arch", "resnet"], "--arch"),
+    (["webcam", "--width", "8", "--height", "8"], "--width"),
+])
+def test_choice_and_range_errors_are_one_line(args, option):
+    r = cli(*args)
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and option in lines[0], r.stderr
+    assert "╭" not in r.stderr
+
+
+def test_no_command_shows_help_and_exits_2():
+    r = cli()
+    assert r.exit_code == 2 and "Commands" in r.stdout and "error" not in r.stderr
+
+
+def test_bash_completion_lists_choices():
+    env = {**os.environ, "_EDGECNN_COMPLETE": "complete_bash", "COMP_WORDS": "edgecnn train --device ", "COMP_CWORD": "3"}
+    code = "import sys; sys.argv[0] = 'edgecnn'; from edgecnn.cli import main; main()"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert out.stdout.split() == ["auto", "cpu", "gpu"], out.stderr

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import UsageError
-from .common import check_range, guarded, print_json, say
+from .common import guarded, print_json, say
 
 
 def parse_batches(text: str) -> tuple[int, ...]:
@@ -25,18 +25,16 @@ def parse_batches(text: str) -> tuple[int, ...]:
 
 @guarded
 def bench(
-    model: Optional[List[Path]] = typer.Option(None, "--model", "-m", help="ONNX model(s) to time; repeat the option (default: the bundled fp32 and int8 models)."),
+    model: Optional[List[Path]] = typer.Option(None, "--model", "-m", metavar="<path>", help="ONNX model(s) to time; repeat the option (default: the bundled fp32 and int8 models)."),
     keras: Optional[Path] = typer.Option(None, "--keras", help="Also time Keras (model(x) and model.predict): a run directory or .keras file."),
     batch: str = typer.Option("1,8,64,256", "--batch", help="Comma-separated batch sizes."),
-    threads: int = typer.Option(1, "--threads", help="Threads for every runtime (pinned)."),
+    threads: int = typer.Option(1, "--threads", min=1, max=256, help="Threads for every runtime (pinned)."),
     frames: bool = typer.Option(True, "--frames/--no-frames", help="Time the frame pipeline on a generated 640×480 photo."),
-    seconds: float = typer.Option(1.0, "--seconds", help="Measuring time per runtime and batch size."),
+    seconds: float = typer.Option(1.0, "--seconds", min=0.01, max=600, help="Measuring time per runtime and batch size."),
     quick: bool = typer.Option(False, "--quick", help="Tiny iteration counts (smoke test; figures are not meaningful)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON on stdout."),
 ) -> None:
     """Time the runtimes side by side in one run, against this CPU's compute floor."""
-    check_range("--threads", threads, 1, 256)
-    check_range("--seconds", seconds, 0.01, 600)
     batches = parse_batches(batch)
     for m in model or []:
         if not m.is_file():

@@ -17,11 +17,22 @@ STATE = {"debug": False}
 BOOL_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
 
 
-def _plain_flags(params: list) -> list:
-    """Flags take no value, so help shows ``--json``, not ``--json <bool>``."""
+def _tidy(params: list) -> list:
+    """Help that fits 80 columns: flags show no value type (``--json``, not ``--json <bool>``), ranges in one short
+    word (``<int 13–18>``, ``<float≥0>`` instead of ``<int range> [13<=x<=18]``), long choice lists as ``<name>``
+    (the option's help lists them)."""
     for p in params:
-        if getattr(p, "is_flag", False) and p.metavar is None:
+        if p.metavar is not None or getattr(p, "count", False):
+            continue
+        if getattr(p, "is_flag", False):
             p.metavar = ""
+        elif getattr(p, "min", None) is not None or getattr(p, "max", None) is not None:
+            kind = "int" if isinstance(p.min if p.min is not None else p.max, int) else "float"
+            lo, hi = (f"{v:g}" if v is not None else None for v in (p.min, p.max))
+            p.metavar = f"<{kind} {lo}–{hi}>" if lo and hi else f"<{kind}≥{lo}>" if lo else f"<{kind}≤{hi}>"
+            p._get_number_range_help_str = lambda: None
+        elif getattr(p.type_descriptor, "is_choice", False) and len("|".join(map(str, p.type_descriptor.choices))) > 24:
+            p.metavar = "<name>"
     return params
 
 
@@ -29,14 +40,14 @@ class Command(TyperCommand):
     """Every subcommand: flags shown without a value type."""
 
     def get_params(self, ctx):
-        return _plain_flags(super().get_params(ctx))
+        return _tidy(super().get_params(ctx))
 
 
 class Group(TyperGroup):
     """The ``edgecnn`` group: flags without a value type, and usage errors as one ``error:`` line (exit 2)."""
 
     def get_params(self, ctx):
-        return _plain_flags(super().get_params(ctx))
+        return _tidy(super().get_params(ctx))
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
@@ -45,21 +56,47 @@ class Group(TyperGroup):
 
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ce.NoArgsIsHelpError as e:  # the help is already on the screen
+            sys.exit(e.exit_code)
         except ce.UsageError as e:
-            say(f"error: {usage_message(e)}")
+            say(f"error: {usage_message(e, sys.argv[1:] if args is None else list(args))}")
             sys.exit(e.exit_code)
         except ce.ClickException as e:
             say(f"error: {e.format_message()}")
             sys.exit(e.exit_code)
-        except ce.Abort:
+        except typer.Abort:
             say("aborted")
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
-def usage_message(e) -> str:
-    """A click usage error in one line, with where to look next."""
+def _given(args: list[str], names) -> str | None:
+    """The value given on the command line for an option called any of ``names`` (the last one wins)."""
+    found = None
+    for i, a in enumerate(args):
+        for n in names:
+            if a == n and i + 1 < len(args):
+                found = args[i + 1]
+            elif a.startswith(n + "="):
+                found = a[len(n) + 1:]
+    return found
+
+
+def usage_message(e, args: list[str] = ()) -> str:
+    """A click usage error in one line, in the words our own checks use, with where to look next."""
     message = " ".join(e.format_message().split())
+    param = getattr(e, "param", None)
+    if param is not None and getattr(param, "opts", None):
+        name, value = param.opts[0], _given(list(args), [*param.opts, *param.secondary_opts])
+        got = f" (got {value})" if value is not None else ""
+        low, high = getattr(param, "min", None), getattr(param, "max", None)
+        desc = getattr(param, "type_descriptor", None)
+        if (low is not None or high is not None) and ("greater than" in message or "less than" in message):
+            message = f"{name} must be {_bounds(low, high)}{got}"
+        elif getattr(desc, "is_choice", False) and value is not None:
+            message = f"unknown {name} {value!r} (choose from {', '.join(map(str, desc.choices))})"
+        elif message.startswith("Invalid value for") and value is not None:
+            message = f"{name} {value!r}: {message.partition(': ')[2].replace('Input should be', 'expected')}"
     extra = message.rpartition("(")[2].rstrip(")").split() if "unexpected extra argument" in message else []
     if any(w.lower() in BOOL_WORDS for w in extra):
         message += "; flags such as --json take no value"
@@ -113,5 +150,8 @@ def check_range(name: str, value, low=None, high=None) -> None:
     if value is None:
         return
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"≥ {low}" if high is None else f"between {low} and {high}" if low is not None else f"≤ {high}"
-        raise UsageError(f"{name} must be {bounds} (got {value})")
+        raise UsageError(f"{name} must be {_bounds(low, high)} (got {value})")
+
+
+def _bounds(low, high) -> str:
+    return f"≥ {low:g}" if high is None else f"between {low:g} and {high:g}" if low is not None else f"≤ {high:g}"

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import check_range, guarded, print_json, say
+from .common import guarded, print_json, say
 
 SHOWN_MISTAKES = 10
 
@@ -18,10 +18,9 @@ def evaluate(
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: MNIST test)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
-    threads: int = typer.Option(1, "--threads", help="onnxruntime threads."),
+    threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime threads."),
 ) -> None:
     """Score a model on the MNIST test set (or --data) and show where it goes wrong."""
-    check_range("--threads", threads, 1)
     if plot is not None and plot.suffix.lower() != ".png":
         from ..errors import UsageError
 

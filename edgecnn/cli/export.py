@@ -5,30 +5,27 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
-from .common import check_range, guarded, print_json, say
+from .common import guarded, print_json, say
 
 
 @guarded
 def export(
     source: Path = typer.Argument(..., metavar="RUN_DIR_OR_MODEL.keras", help="A training run directory or a .keras file."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output .onnx path (default: <run_dir>/model.onnx); int8 goes beside it as *.int8.onnx."),
-    opset: int = typer.Option(17, "--opset", help="ONNX opset (13–18)."),
+    opset: int = typer.Option(17, "--opset", min=13, max=18, help="ONNX opset."),
     quantize: bool = typer.Option(False, "--quantize", help="Also write a static int8 (QDQ) model, gated on accuracy."),
-    calibration_size: int = typer.Option(1000, "--calibration-size", help="Training images used to calibrate int8."),
-    calibrate: str = typer.Option("minmax", "--calibrate", help="int8 calibration method: minmax, entropy or percentile."),
-    max_drop: float = typer.Option(0.3, "--max-drop", help="Largest int8 accuracy loss allowed, in percentage points."),
+    calibration_size: int = typer.Option(1000, "--calibration-size", min=1, help="Training images used to calibrate int8."),
+    calibrate: Literal["minmax", "entropy", "percentile"] = typer.Option("minmax", "--calibrate", help="int8 calibration method: minmax, entropy or percentile."),
+    max_drop: float = typer.Option(0.3, "--max-drop", min=0.0, help="Largest int8 accuracy loss allowed, in percentage points."),
     seed: int = typer.Option(0, "--seed", help="Seed for drawing the calibration images."),
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress stays on stderr)."),
 ) -> None:
     """Convert a trained model to ONNX, check it against Keras, and optionally quantize it to int8."""
-    check_range("--opset", opset, 13, 18)
-    check_range("--calibration-size", calibration_size, 1)
-    check_range("--max-drop", max_drop, 0.0)
 
     from edgecnn.export import convert
 

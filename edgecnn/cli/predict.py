@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Literal, Optional
 
 import typer
 
 from ..errors import EdgeCNNError, UsageError
-from .common import check_range, guarded, print_json, say
+from .common import BOOL_WORDS, guarded, print_json, say
 
 
 def expand_paths(paths: list[str]) -> list[Path]:
@@ -31,22 +31,21 @@ def expand_paths(paths: list[str]) -> list[Path]:
 
 @guarded
 def predict(
-    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Image files, folders or globs (PNG, JPEG, BMP, TIFF, WebP)."),
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Image files, folders or globs (PNG, JPEG, BMP, TIFF, WebP)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
     json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout."),
     save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (and crop mosaics) into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
-    min_confidence: float = typer.Option(0.5, "--min-confidence", help="Below this, a digit is reported as '?'."),
-    threads: int = typer.Option(1, "--threads", help="onnxruntime intra-op threads."),
-    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
+    threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
+    device: Literal["cpu", "cuda"] = typer.Option("cpu", "--device", help="Where onnxruntime runs."),
 ) -> None:
     """Read the handwritten digits in photos: one line per image (rows, mean confidence), or --json."""
-    check_range("--min-confidence", min_confidence, 0.0, 1.0)
-    check_range("--threads", threads, 1)
     if save_crops and save is None:
         raise UsageError("--save-crops needs --save DIR")
-    if device not in ("cpu", "cuda"):
-        raise UsageError(f"--device must be cpu or cuda (got {device!r})")
+    stray = [p for p in paths if p.lower() in BOOL_WORDS and not Path(p).exists()]
+    if stray:
+        raise UsageError(f"{stray[0]!r} is not a file: flags such as --json take no value")
     files = expand_paths(paths)
     if not files:
         raise EdgeCNNError(f"no image files found in {', '.join(paths)}")

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from ..errors import UsageError
-from .common import check_range, guarded, say
+from .common import guarded, say
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv")
 
@@ -20,18 +20,13 @@ def webcam(
     no_show: bool = typer.Option(False, "--no-show", help="No window (also automatic when there is no display)."),
     save: Optional[Path] = typer.Option(None, "--save", help="Write the annotated video here (.mp4, .avi or .mkv)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON line per frame on stdout (and nothing else)."),
-    min_confidence: float = typer.Option(0.5, "--min-confidence", help="Below this, a digit is reported as '?'."),
-    max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Stop after this many frames."),
-    threads: int = typer.Option(1, "--threads", help="onnxruntime intra-op threads."),
-    width: Optional[int] = typer.Option(None, "--width", help="Frame width to ask the camera for (files: resized)."),
-    height: Optional[int] = typer.Option(None, "--height", help="Frame height to ask the camera for (files: resized)."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
+    max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
+    threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
+    width: Optional[int] = typer.Option(None, "--width", min=16, max=8192, help="Frame width to ask the camera for (files: resized)."),
+    height: Optional[int] = typer.Option(None, "--height", min=16, max=8192, help="Frame height to ask the camera for (files: resized)."),
 ) -> None:
     """Read digits live: window with boxes, readings, FPS and latency (q/Esc quits, c toggles the crops); summary on stderr."""
-    check_range("--min-confidence", min_confidence, 0.0, 1.0)
-    check_range("--threads", threads, 1)
-    check_range("--max-frames", max_frames, 1)
-    check_range("--width", width, 16, 8192)
-    check_range("--height", height, 16, 8192)
     if (width is None) != (height is None):
         raise UsageError("--width and --height go together")
     if not source.strip():
