@@ -20,3 +20,11 @@ class UsageError(EdgeCNNError):
     """Options that are out of range or contradict each other (exit 2)."""
 
     exit_code = 2
+
+
+class FileMissing(EdgeCNNError, FileNotFoundError):
+    """A file the user named does not exist; also a :class:`FileNotFoundError` (``errno.ENOENT``)."""
+
+    def __init__(self, message: str, filename: str | None = None):
+        super().__init__(message)
+        self.errno, self.filename = 2, filename
