@@ -28,3 +28,6 @@ class FileMissing(EdgeCNNError, FileNotFoundError):
     def __init__(self, message: str, filename: str | None = None):
         super().__init__(message)
         self.errno, self.filename = 2, filename
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # our one line, not OSError's "[Errno 2] ..."
