@@ -80,7 +80,19 @@ class Reading:
 
 
 class DigitReader:
-    """Segment digits with OpenCV and classify them with an ONNX model (onnxruntime)."""
+    """Segment digits with OpenCV and classify them with an ONNX model (onnxruntime).
+
+    Args:
+        model: an ``.onnx`` file; ``None`` is the bundled int8 model.
+        threads: onnxruntime intra-op threads (1 keeps latency steady on small devices).
+        min_confidence: below this (0–1), a digit's ``label`` is ``'?'`` (its best guess stays in ``best``).
+        device: ``'cpu'``, or ``'cuda'`` for onnxruntime's CUDA provider (``onnxruntime-gpu``).
+        max_side: images larger than this (pixels, longer side) are segmented shrunk to it, which bounds
+            the time per image; boxes are still reported in the original image's pixels.
+
+    Raises:
+        EdgeCNNError: an unusable model or option (``exit_code`` 2 for options).
+    """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
                  device: str = "cpu", max_side: int = MAX_SIDE):
@@ -96,8 +108,11 @@ class DigitReader:
     def labels(self) -> list[str]:
         return self.model.labels
 
-    def read(self, image) -> Reading:
-        """Read a path (str/PathLike) or an image array (H×W, H×W×3 BGR, H×W×4 BGRA; uint8/uint16/float)."""
+    def read(self, image: str | os.PathLike | np.ndarray) -> Reading:
+        """Read a path (str/PathLike) or an image array (H×W, H×W×3 BGR, H×W×4 BGRA; uint8/uint16/float).
+
+        Raises EdgeCNNError for a file that cannot be read (missing, not an image, too large).
+        """
         if isinstance(image, (str, os.PathLike)):
             from .imageio import read_image
 
