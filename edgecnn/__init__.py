@@ -20,7 +20,15 @@ _LAZY = {
     "annotate": "draw",
     "mosaic": "draw",
     "make_photo": "synth",
+    "EdgeCNNError": "errors",
+    "FileMissing": "errors",
 }
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __dir__():
+    return sorted(set(globals()) - {"_LAZY"} | set(__all__))
 
 
 def __getattr__(name):
