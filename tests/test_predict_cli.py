@@ -90,3 +90,25 @@ def test_bad_model_one_line(photos, tmp_path):
     (tmp_path / "m.onnx").write_bytes(b"nope")
     r = run(photos / "a.png", "--model", tmp_path / "m.onnx")
     assert r.exit_code == 1 and "not a usable ONNX" in r.output and "Traceback" not in r.output
+
+
+def test_folder_in_natural_order(tmp_path, model):
+    img = digits_image((3,))[0]
+    for name in ("s00_10.png", "s00_2.png", "s00_1.png"):
+        cv2.imwrite(str(tmp_path / name), img)
+    r = run(tmp_path, "--model", model, "--json")
+    assert r.exit_code == 0, r.output
+    assert [i["file"].split("/")[-1] for i in json.loads(r.stdout)["images"]] == ["s00_1.png", "s00_2.png", "s00_10.png"]
+
+
+@pytest.mark.parametrize("arg, words", [
+    ("clip.mp4", "edgecnn webcam --source clip.mp4"),
+    ("https://example.com/a.jpg", "only local files are read"),
+    ("http://example.com/live", "webcam --source URL"),
+    ("true", "take no value"),
+])
+def test_inputs_predict_cannot_read_say_what_to_do(arg, words, model):
+    r = run(arg, "--model", model)
+    assert r.exit_code == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], r.stderr

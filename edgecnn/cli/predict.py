@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import List, Literal, Optional
 
@@ -11,8 +12,34 @@ from ..errors import EdgeCNNError, UsageError
 from .common import BOOL_WORDS, guarded, print_json, say
 
 
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
+
+
+def natural_key(path: Path) -> list:
+    """Sort key that puts s00_2 before s00_10 (digit runs compare as numbers)."""
+    return [(0, int(t), t) if t.isdigit() else (1, 0, t.lower()) for t in re.split(r"(\d+)", str(path)) if t]
+
+
+def check_inputs(paths: list[str]) -> None:
+    """Arguments predict cannot read, each refused with what to do instead (exit 2)."""
+    for p in paths:
+        if p.lower() in BOOL_WORDS and not Path(p).exists():
+            raise UsageError(f"{p!r} is not a file: flags such as --json take no value")
+        if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", p):
+            raise UsageError(f"{p}: only local files are read; download the image first"
+                             + (" (a stream: edgecnn webcam --source URL)" if not _looks_like_image(p) else ""))
+        if Path(p).suffix.lower() in VIDEO_SUFFIXES:
+            raise UsageError(f"{p}: a video; predict reads photos — use: edgecnn webcam --source {p} --no-show --json")
+
+
+def _looks_like_image(url: str) -> bool:
+    from ..imageio import is_image_name
+
+    return is_image_name(url.split("?")[0])
+
+
 def expand_paths(paths: list[str]) -> list[Path]:
-    """Files as given, folders → their image files (sorted, not recursive), globs expanded."""
+    """Files as given, folders → their image files (natural order, not recursive), globs expanded (natural order)."""
     import glob
 
     from ..imageio import is_image_name
@@ -21,9 +48,9 @@ def expand_paths(paths: list[str]) -> list[Path]:
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out += sorted(f for f in path.iterdir() if f.is_file() and is_image_name(f))
+            out += sorted((f for f in path.iterdir() if f.is_file() and is_image_name(f)), key=natural_key)
         elif not path.exists() and any(ch in p for ch in "*?["):
-            out += sorted(Path(f) for f in glob.glob(p, recursive=True) if Path(f).is_file())
+            out += sorted((Path(f) for f in glob.glob(p, recursive=True) if Path(f).is_file()), key=natural_key)
         else:
             out.append(path)  # missing files are reported when read
     return out
@@ -43,9 +70,7 @@ def predict(
     """Read the handwritten digits in photos: one line per image (rows, mean confidence), or --json."""
     if save_crops and save is None:
         raise UsageError("--save-crops needs --save DIR")
-    stray = [p for p in paths if p.lower() in BOOL_WORDS and not Path(p).exists()]
-    if stray:
-        raise UsageError(f"{stray[0]!r} is not a file: flags such as --json take no value")
+    check_inputs(paths)
     files = expand_paths(paths)
     if not files:
         raise EdgeCNNError(f"no image files found in {', '.join(paths)}")
