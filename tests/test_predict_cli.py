@@ -112,3 +112,55 @@ def test_inputs_predict_cannot_read_say_what_to_do(arg, words, model):
     assert r.exit_code == 2 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], r.stderr
+
+
+def test_jsonl_streams_one_line_per_image(photos, model, monkeypatch):
+    """Each image's line is on stdout before the next image is read."""
+    import sys
+
+    from edgecnn.reader import DigitReader
+
+    seen = []
+    read = DigitReader.read
+
+    def spy(self, image):
+        seen.append(sys.stdout.buffer.getvalue().count(b"\n"))
+        return read(self, image)
+
+    monkeypatch.setattr(DigitReader, "read", spy)
+    r = run(photos, "--model", model, "--jsonl")
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["file"].split("/")[-1] for x in lines] == ["a.png", "b.jpg", "blank.png"]
+    assert seen == [0, 1, 2]
+    assert "3 images, 3 read, 0 failed" in r.stderr
+
+
+def test_json_and_jsonl_conflict(photos, model):
+    r = run(photos, "--model", model, "--json", "--jsonl")
+    assert r.exit_code == 2 and "--jsonl" in r.stderr
+
+
+def test_summary_line_and_no_bar_when_piped(photos, model):
+    r = run(photos, "--model", model)
+    assert r.exit_code == 0
+    assert r.stderr.strip().splitlines()[-1].startswith("predict: 3 images, 3 read, 0 failed")
+    assert "━" not in r.stderr and "ETA" not in r.stderr
+
+
+def test_progress_bar_on_a_terminal(monkeypatch):
+    import io
+    import sys
+
+    from edgecnn.cli.common import progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    with progress(3) as advance:
+        for _ in range(3):
+            advance()
+    assert "3/3" in err.getvalue() and "ETA" in err.getvalue()

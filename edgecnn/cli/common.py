@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -114,6 +115,27 @@ def print_json(obj) -> None:
     """The one JSON document a --json command writes to stdout."""
     sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def progress(total: int, what: str = "images"):
+    """A rich progress bar (count, rate, ETA) on stderr while the block runs; yields ``advance(n=1)``.
+
+    Only on a terminal and for more than one item: piped or redirected runs get no bar. Lines printed
+    meanwhile (results on stdout, errors on stderr) appear above the bar.
+    """
+    if total < 2 or not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+                   redirect_stdout=sys.stdout.isatty(), redirect_stderr=True)
+    task = bar.add_task(what, total=total)
+    with bar:
+        yield lambda n=1: bar.advance(task, n)
 
 
 def guarded(fn):

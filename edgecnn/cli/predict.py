@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
+import time
 from pathlib import Path
 from typing import List, Literal, Optional
 
 import typer
 
 from ..errors import EdgeCNNError, UsageError
-from .common import BOOL_WORDS, guarded, print_json, say
+from .common import BOOL_WORDS, guarded, print_json, progress, say
 
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -60,14 +63,20 @@ def expand_paths(paths: list[str]) -> list[Path]:
 def predict(
     paths: List[str] = typer.Argument(..., metavar="PATH", help="Image files, folders or globs (PNG, JPEG, BMP, TIFF, WebP)."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
-    json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout."),
+    json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout, at the end."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Write one JSON line per image to stdout as it is read."),
     save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (and crop mosaics) into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
     min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
     device: Literal["cpu", "cuda"] = typer.Option("cpu", "--device", help="Where onnxruntime runs."),
 ) -> None:
-    """Read the handwritten digits in photos: one line per image (rows, mean confidence), or --json."""
+    """Read the handwritten digits in photos: one line per image (rows, mean confidence), --json or --jsonl.
+
+    A progress bar shows on a terminal; a summary line goes to stderr.
+    """
+    if json_out and jsonl:
+        raise UsageError("--json and --jsonl go separately: one document at the end, or one line per image")
     if save_crops and save is None:
         raise UsageError("--save-crops needs --save DIR")
     check_inputs(paths)
@@ -85,25 +94,36 @@ def predict(
     for w in caught:
         say(f"warning: {w.message}")
 
-    results, failed = [], 0
-    for f in files:
-        entry: dict = {"file": str(f)}
-        try:
-            reading = reader.read(f)
-            entry.update(reading.to_dict())
-            if save is not None:
-                entry["saved"] = _save(save, f, reading, save_crops)
-            if not json_out:
-                rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
-                mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
-                typer.echo(f"{f}: {rows}{mc}")
-        except EdgeCNNError as e:
-            failed += 1
-            entry["error"] = str(e)
-            say(f"error: {e}")
-        results.append(entry)
+    results, failed, digits, t0 = [], 0, 0, time.perf_counter()
+    with progress(len(files)) as advance:
+        for f in files:
+            entry: dict = {"file": str(f)}
+            try:
+                reading = reader.read(f)
+                entry.update(reading.to_dict())
+                digits += len(reading.digits)
+                if save is not None:
+                    entry["saved"] = _save(save, f, reading, save_crops)
+                if not (json_out or jsonl):
+                    rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
+                    mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
+                    print(f"{f}: {rows}{mc}", flush=True)  # sys.stdout at call time: lines land above the bar
+            except EdgeCNNError as e:
+                failed += 1
+                entry["error"] = str(e)
+                say(f"error: {e}")
+            if jsonl:
+                sys.stdout.write(json.dumps(entry, default=str) + "\n")
+                sys.stdout.flush()
+            else:
+                results.append(entry)
+            advance()
     if json_out:
         print_json({"model": str(reader.model.path), "images": results, "failed": failed})
+    seconds = time.perf_counter() - t0
+    if len(files) > 1:
+        say(f"predict: {len(files)} images, {len(files) - failed} read, {failed} failed, {digits} digits "
+            f"in {seconds:.1f} s ({1e3 * seconds / len(files):.0f} ms/image)")
     if failed:
         say(f"{failed} of {len(files)} image(s) could not be read")
         raise typer.Exit(1)
