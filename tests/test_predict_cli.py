@@ -164,3 +164,21 @@ def test_progress_bar_on_a_terminal(monkeypatch):
         for _ in range(3):
             advance()
     assert "3/3" in err.getvalue() and "ETA" in err.getvalue()
+
+
+def test_save_keeps_names_unique_and_the_photo_format(tmp_path, model):
+    img = digits_image((5, 1))[0]
+    for sub in ("a", "b"):
+        (tmp_path / "in" / sub).mkdir(parents=True)
+        cv2.imwrite(str(tmp_path / "in" / sub / "img.jpg"), img)
+    out = tmp_path / "out"
+    r = run(tmp_path / "in" / "a", tmp_path / "in" / "b" / "img.jpg", tmp_path / "in" / "b" / "img.jpg",
+            "--model", model, "--save", out, "--json")
+    assert r.exit_code == 0, r.output
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == ["a/img.annotated.jpg", "a/img.crops.png", "b/img-2.annotated.jpg", "b/img-2.crops.png",
+                       "b/img.annotated.jpg", "b/img.crops.png"]
+    assert (out / "a" / "img.annotated.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG, not a PNG named .jpg
+    assert all(f"wrote {out / w}" in r.stderr for w in written)
+    saved = [p for i in json.loads(r.stdout)["images"] for p in i["saved"]]
+    assert sorted(saved) == sorted(str(out / w) for w in written)

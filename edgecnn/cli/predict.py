@@ -65,7 +65,7 @@ def predict(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
     json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout, at the end."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Write one JSON line per image to stdout as it is read."),
-    save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (and crop mosaics) into this folder."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (same format as each photo, subfolders kept) and crop mosaics into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
     min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
@@ -94,16 +94,18 @@ def predict(
     for w in caught:
         say(f"warning: {w.message}")
 
-    results, failed, digits, t0 = [], 0, 0, time.perf_counter()
+    results, failed, digits, saved, t0 = [], 0, 0, [], time.perf_counter()
+    names = save_names(files) if save is not None else []
     with progress(len(files)) as advance:
-        for f in files:
+        for i, f in enumerate(files):
             entry: dict = {"file": str(f)}
             try:
                 reading = reader.read(f)
                 entry.update(reading.to_dict())
                 digits += len(reading.digits)
                 if save is not None:
-                    entry["saved"] = _save(save, f, reading, save_crops)
+                    entry["saved"] = _save(save, names[i], f, reading, save_crops)
+                    saved += entry["saved"]
                 if not (json_out or jsonl):
                     rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
                     mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
@@ -124,33 +126,66 @@ def predict(
     if len(files) > 1:
         say(f"predict: {len(files)} images, {len(files) - failed} read, {failed} failed, {digits} digits "
             f"in {seconds:.1f} s ({1e3 * seconds / len(files):.0f} ms/image)")
+    if len(saved) <= 10:
+        for path in saved:
+            say(f"wrote {path}")
+    else:
+        say(f"wrote {len(saved)} files under {save} (annotated copies in each photo's format, crops as PNG)")
     if failed:
         say(f"{failed} of {len(files)} image(s) could not be read")
         raise typer.Exit(1)
 
 
-def _save(folder: Path, source: Path, reading, crops: bool) -> list[str]:
+KEPT_FORMATS = {".jpg": [], ".jpeg": [], ".webp": [], ".png": [], ".bmp": [], ".tif": [], ".tiff": []}
+
+
+def save_names(files: list[Path]) -> list[Path]:
+    """Where each input's outputs go, relative to --save and without a suffix: unique within the run.
+
+    Inputs keep their folders below the deepest folder they share (a/img.jpg and b/img.jpg → a/img and b/img;
+    one folder → flat names); an input named twice gets -2, -3, ...
+    """
+    import os
+
+    parents = [os.path.abspath(f.parent) for f in files]
+    root = os.path.commonpath(parents) if parents else ""
+    names, taken = [], set()
+    for f, parent in zip(files, parents):
+        rel = Path(os.path.relpath(parent, root)) / f.stem
+        name, n = rel, 1
+        while str(name).lower() in taken:
+            n += 1
+            name = rel.with_name(f"{rel.name}-{n}")
+        taken.add(str(name).lower())
+        names.append(name)
+    return names
+
+
+def _save(folder: Path, name: Path, source: Path, reading, crops: bool) -> list[str]:
+    """The annotated copy in the input's own format (JPEG stays JPEG), crop mosaic and crops as PNG."""
     import cv2
 
     from ..draw import annotate, mosaic
     from ..fileio import write_bytes
     from ..imageio import read_image
 
-    stem = source.stem
     written = []
 
-    def put(name, img):
-        ok, buf = cv2.imencode(".png", img)
+    def put(suffix, img, ext=".png", params=()):
+        ok, buf = cv2.imencode(ext, img, list(params))
         if not ok:
-            raise EdgeCNNError(f"cannot encode {name}")
-        target = folder / name
+            raise EdgeCNNError(f"cannot encode {name}{suffix}{ext}")
+        target = folder / name.parent / f"{name.name}{suffix}{ext}"
         write_bytes(target, buf.tobytes())
         written.append(str(target))
 
-    put(f"{stem}.annotated.png", annotate(read_image(source), reading))
+    ext = source.suffix.lower() if source.suffix.lower() in KEPT_FORMATS else ".png"
+    quality = {".jpg": (cv2.IMWRITE_JPEG_QUALITY, 90), ".jpeg": (cv2.IMWRITE_JPEG_QUALITY, 90),
+               ".webp": (cv2.IMWRITE_WEBP_QUALITY, 90)}.get(ext, ())
+    put(".annotated", annotate(read_image(source), reading), ext, quality)
     if reading.digits:
-        put(f"{stem}.crops.png", mosaic(reading))
+        put(".crops", mosaic(reading))
     if crops:
         for i, d in enumerate(reading.digits):
-            put(f"{stem}.crop{i:02d}_{d.label if d.label != '?' else 'unknown'}.png", (d.crop * 255).round().astype("uint8"))
+            put(f".crop{i:02d}_{d.label if d.label != '?' else 'unknown'}", (d.crop * 255).round().astype("uint8"))
     return written
