@@ -21,6 +21,8 @@ LABEL_MAGIC = 2049
 SPLITS = {"train": "train", "test": "t10k"}
 # The vendored copy in the source tree (works for a clone and an editable install).
 VENDORED = Path(__file__).resolve().parents[1] / "data" / "mnist"
+# The test split inside an installed wheel (pyproject maps data/mnist to edgecnn.mnist_data).
+PACKAGED = Path(__file__).resolve().parent / "mnist_data"
 
 
 @dataclass
@@ -125,7 +127,7 @@ def _load_npz(path: Path, split: str) -> Split | None:
 def default_locations() -> list[Path]:
     env = os.environ.get("EDGECNN_DATA")
     places = [Path(env)] if env else []
-    places += [VENDORED, Path.cwd() / "data" / "mnist", Path.home() / ".keras" / "datasets" / "mnist.npz"]
+    places += [VENDORED, PACKAGED, Path.cwd() / "data" / "mnist", Path.home() / ".keras" / "datasets" / "mnist.npz"]
     return places
 
 
