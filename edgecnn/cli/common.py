@@ -138,6 +138,20 @@ def progress(total: int, what: str = "images"):
         yield lambda n=1: bar.advance(task, n)
 
 
+# Packages of the [train] extra: a runtime-only install lacks them.
+TRAIN_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxsim", "matplotlib", "sympy")
+TRAIN_INSTALL = "pip install 'edgecnn[train]'"
+
+
+def require_training_stack(command: str, *modules: str) -> None:
+    """Fail fast, before any work, when the [train] extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise EdgeCNNError(f"{command} needs {', '.join(missing)} (not in the runtime-only install): {TRAIN_INSTALL}")
+
+
 def guarded(fn):
     """Turn user errors into one line on stderr and an exit code; never a traceback (unless --debug)."""
 
@@ -158,6 +172,9 @@ def guarded(fn):
         except Exception as e:  # a bug or an unforeseen environment problem: still one line
             if STATE["debug"]:
                 traceback.print_exc()
+            if isinstance(e, ModuleNotFoundError) and (e.name or "").split(".")[0] in TRAIN_MODULES:
+                say(f"error: this needs {e.name.split('.')[0]}, which the runtime-only install leaves out: {TRAIN_INSTALL}")
+                raise typer.Exit(1) from None
             detail = str(e).strip().splitlines()[0] if str(e).strip() else ""
             say(f"error: unexpected {type(e).__name__}{': ' + detail if detail else ''} (rerun with --debug for details)")
             raise typer.Exit(1) from None

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import guarded, print_json, say
+from .common import guarded, print_json, require_training_stack, say
 
 SHOWN_MISTAKES = 10
 
@@ -15,7 +15,7 @@ SHOWN_MISTAKES = 10
 @guarded
 def evaluate(
     model: Path = typer.Argument(..., metavar="MODEL", help="An .onnx file (runtime only), or a .keras file / run directory (needs TensorFlow)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: MNIST test)."),
+    data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: the MNIST test set shipped with edgecnn)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime threads."),
@@ -30,7 +30,9 @@ def evaluate(
     from ..plots import GRID
 
     source = ev.resolve(model)
-    split = load_split("test", data)
+    if source.kind == "keras":
+        require_training_stack(f"evaluating {source.path.name}", "tensorflow", "keras")
+    split = _test_set(data, load_split)
     probs = ev.predict(source, split.images, threads=threads)
     result = ev.score(probs, split.labels, top=GRID[0] * GRID[1])
     out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
@@ -48,6 +50,22 @@ def evaluate(
         _report(out)
     if plot is not None:
         say(f"wrote {plot}")
+
+
+WHERE_MNIST = ("pass --data DIR, a folder holding t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz "
+               "(data/mnist in a clone of the repository), or --data mnist.npz (Keras' copy); EDGECNN_DATA=DIR works too")
+
+
+def _test_set(data, load_split):
+    """The MNIST test split; without --data and nowhere to be found, one line saying exactly what to pass."""
+    from ..errors import EdgeCNNError
+
+    if data is not None:
+        return load_split("test", data)
+    try:
+        return load_split("test", None)
+    except EdgeCNNError:
+        raise EdgeCNNError(f"the MNIST test set is not installed here; {WHERE_MNIST}") from None
 
 
 def _report(r: dict) -> None:

@@ -9,7 +9,7 @@ from typing import Literal, Optional
 
 import typer
 
-from .common import guarded, print_json, say
+from .common import guarded, print_json, require_training_stack, say
 
 
 @guarded
@@ -26,7 +26,7 @@ def export(
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress stays on stderr)."),
 ) -> None:
     """Convert a trained model to ONNX, check it against Keras, and optionally quantize it to int8."""
-
+    require_training_stack("edgecnn export", "tensorflow", "tf2onnx", "onnx")
     from edgecnn.export import convert
 
     convert.quiet_tensorflow()

@@ -9,7 +9,7 @@ from typing import Literal, Optional
 import typer
 
 from ..train.presets import PRESETS
-from .common import guarded, print_json, say
+from .common import guarded, print_json, require_training_stack, say
 
 ArchName = Literal[tuple(PRESETS)]
 
@@ -46,6 +46,7 @@ def train(
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
     """Train a network on MNIST; keeps the best epoch (by validation accuracy) in RUN_DIR/model.keras."""
+    require_training_stack("edgecnn train", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ..errors import UsageError
     from ..train.trainer import TrainConfig, resume as resume_training, train as run_training
