@@ -128,7 +128,7 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
         scale = max_side / max(h0, w0)
         gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
     ink, polarity = ink_image(gray)
-    groups, contours = find_digits(ink)
+    groups, labels = find_digits(ink)
     out = Segmentation(polarity=polarity)
     if not groups:
         return out
@@ -138,7 +138,7 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     for r, row in enumerate(rows):
         for i in row:
             box, ids = groups[i]
-            crop = digit_crop(ink, contours, box, ids)
+            crop = digit_crop(ink, labels, box, ids)
             out.digits.append(Found(_unscale(box, scale, w0, h0), r, crop))
     start = 0
     for row in rows:
@@ -198,6 +198,8 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
         small = cv2.bitwise_not(small)
     kk = max(3, (max(small.shape) // 40) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk))
+    # closing: a max filter removes strokes thinner than the kernel, the min filter after it restores
+    # large dark regions (a desk around the sheet, a board's frame), which are background, not ink
     bg = cv2.dilate(small, kernel)
     bg = cv2.blur(bg, (kk, kk))
     # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
@@ -206,7 +208,73 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if floor:
         bg = cv2.max(bg, 1)
     flat = cv2.divide(gray, bg, bg, scale=255)
-    return cv2.bitwise_not(flat, flat), polarity
+    ink = cv2.bitwise_not(flat, flat)
+    sheet = sheet_mask(small) if f > 1 else None
+    if sheet is not None:
+        ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
+    return ink, polarity
+
+
+
+def sheet_mask(small: np.ndarray) -> np.ndarray | None:
+    """Where the sheet of paper is, on the reduced grey image (ink dark); None if it fills the view.
+
+    A photo of a sheet lying on a desk shows a large bright region (the sheet) against darker
+    surroundings. A flat sheet is convex, so the region's convex hull is the sheet, shadows on
+    it included. It counts only if its outline is a sharp step (an edge, not the soft falloff of
+    a vignette) along most of its length. The writing lies on the sheet, so ink is only looked
+    for inside it, away from its rim: the desk's grain, the sheet's shadowed edge and other sheets
+    beside it are never taken for digits.
+    """
+    level, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
+    if n < 2:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[biggest, cv2.CC_STAT_AREA] < 0.15 * small.size:
+        return None
+    outline, _ = cv2.findContours(np.where(labels == biggest, np.uint8(255), np.uint8(0)),
+                                  cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    hull = cv2.convexHull(max(outline, key=cv2.contourArea))
+    sheet = np.zeros_like(small)
+    cv2.fillConvexPoly(sheet, hull, 255)
+    if cv2.countNonZero(sheet) > 0.9 * small.size or not _two_edges(hull, small.shape):
+        return None
+    if np.median(small[sheet == 0]) >= level:  # around the hull: mostly paper too (a grid, a loop)
+        return None
+    # the hull's outline away from the image border: mostly a sharp step?
+    rim = np.zeros_like(small)
+    cv2.polylines(rim, [hull], True, 255, 1)
+    rim[:2, :] = rim[-2:, :] = 0
+    rim[:, :2] = rim[:, -2:] = 0
+    on_rim = cv2.countNonZero(rim)
+    if on_rim == 0:
+        return None
+    step = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _K5)
+    sharp = cv2.countNonZero(cv2.bitwise_and(cv2.threshold(step, 30, 255, cv2.THRESH_BINARY)[1], rim))
+    if sharp < 0.6 * on_rim:
+        return None
+    return cv2.erode(sheet, _K3, iterations=2)
+
+
+_K5 = np.ones((5, 5), np.uint8)
+
+
+def _two_edges(hull: np.ndarray, shape) -> bool:
+    """Does the hull show two sheet edges inside the image, at an angle to each other?
+
+    A sheet on a desk shows two or more of its sides; the lit part of a page cut by one
+    straight shadow shows a single line.
+    """
+    h, w = shape
+    poly = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    angles = []
+    for p, q in zip(poly, np.roll(poly, -1, axis=0)):
+        on_border = all(min(x, y, w - 1 - x, h - 1 - y) <= 3 for x, y in (p, q))
+        if on_border or np.hypot(*(q - p)) < 0.15 * min(h, w):
+            continue
+        angles.append(np.degrees(np.arctan2(q[1] - p[1], q[0] - p[0])) % 180)
+    return any(min(abs(a - b), 180 - abs(a - b)) > 30 for i, a in enumerate(angles) for b in angles[i + 1:])
 
 
 _LEVELS = np.arange(256, dtype=np.float64)
@@ -249,8 +317,8 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float]:
 def find_digits(ink: np.ndarray):
     """Threshold ``ink`` and group its components into digits.
 
-    Returns ``(groups, contours)``: each group is ``(box, contour_indices)`` with box (x, y, w, h)
-    in ``ink``'s pixels; ``contours`` are the outer contours of the ink components. Printed lines
+    Returns ``(groups, labels)``: each group is ``(box, component_labels)`` with box (x, y, w, h)
+    in ``ink``'s pixels; ``labels`` is the image of connected-component labels. Printed lines
     are erased from ``ink`` in place, so the crops cut from it afterwards hold none.
     """
     h, w = ink.shape
@@ -263,32 +331,24 @@ def find_digits(ink: np.ndarray):
     high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
     mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
     if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
-        return [], []
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours or len(contours) > MAX_DIGITS * 20:
-        return [], []
+        return [], None
+    # hysteresis: the components of the low mask that hold a strong pixel (ink > high)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    strong = np.bincount(labels[ink > high], minlength=n)
     min_area = max(6, h * w * 2e-5)
     comps = []
-    for i, c in enumerate(contours):
-        x, y, bw, bh = cv2.boundingRect(c)
+    for i in np.flatnonzero((strong > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)).tolist():
+        if i == 0:
+            continue
+        x, y, bw, bh, area = (int(v) for v in stats[i])
         if bw * bh < min_area:
             continue
         touches = x == 0 or y == 0 or x + bw == w or y + bh == h
         if touches and (bh > 0.6 * h or bw > 0.6 * w):  # page edges, folds, frames
             continue
-        box_ink = ink[y: y + bh, x: x + bw]
-        if cv2.minMaxLoc(box_ink)[1] <= high:  # no strong pixel (ink > high) in its box at all
-            continue
-        own = np.zeros((bh, bw), np.uint8)
-        cv2.drawContours(own, (c,), 0, 255, -1, offset=(-x, -y))
-        if cv2.minMaxLoc(box_ink, own)[1] <= high:  # no strong pixel of its own
-            continue
-        area = cv2.countNonZero(cv2.bitwise_and(mask[y: y + bh, x: x + bw], own))
-        if area < min_area:
-            continue
         comps.append([x, y, x + bw, y + bh, area, [i]])
     if not comps or len(comps) > MAX_DIGITS * 4:
-        return [], contours
+        return [], labels
     ref = _ref_height(comps)
     comps = _merge(comps, ref)
     ref = _ref_height(comps)
@@ -308,8 +368,8 @@ def find_digits(ink: np.ndarray):
             continue
         groups.append(((x0, y0, gw, gh), members))
     if len(groups) > MAX_DIGITS:
-        return [], contours
-    return groups, contours
+        return [], labels
+    return groups, labels
 
 
 def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | None:
@@ -506,11 +566,14 @@ def reading_order(boxes) -> list[list[int]]:
 
 # ---------------------------------------------------------------------------- one digit
 
-def digit_crop(ink: np.ndarray, contours, box, ids) -> np.ndarray:
+def digit_crop(ink: np.ndarray, labels: np.ndarray, box, ids) -> np.ndarray:
     """The 28×28 crop of one digit: its own grey-level ink, MNIST stroke width, normalized."""
     x, y, w, h = box
-    mask = np.zeros((h, w), np.uint8)
-    cv2.drawContours(mask, [contours[i] for i in ids], -1, 255, -1, offset=(-x, -y))
+    own = labels[y: y + h, x: x + w]
+    mask = ((own == ids[0]) if len(ids) == 1 else np.isin(own, ids)).view(np.uint8) * np.uint8(255)
+    # the digit's outline filled: the faint ink inside its loops belongs to it too
+    outline, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(mask, outline, -1, 255, -1)
     mask = cv2.dilate(mask, _K3)
     roi = cv2.bitwise_and(ink[y: y + h, x: x + w], mask)
     # the stroke's core level: 75th percentile of the digit's own ink pixels (roi is 0 off the mask)

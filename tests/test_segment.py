@@ -167,3 +167,27 @@ if given is not None:
         for d in segment(a).digits:
             x, y, bw, bh = d.box
             assert x + bw <= w and y + bh <= h and d.crop.shape == (28, 28)
+
+
+def _sheet_on_desk(seed: int = 0):
+    """A sheet with two rows of digits lying on a darker, grainy desk, with another sheet's corner beside it."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    h, w = 1200, 1600
+    grain = cv2.GaussianBlur(rng.normal(0, 30, (h, w)).astype(np.float32), (0, 0), 1.5)
+    desk = np.clip(105 + grain + np.linspace(-15, 15, w)[None, :], 0, 255).astype(np.uint8)
+    page, truth, _ = digits_image((3, 1, 4), rows=2, seed=seed, size=(360, 260))
+    quad = np.float32([[300, 250], [1250, 180], [1330, 950], [260, 1000]])
+    warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [360, 0], [360, 260], [0, 260]]), quad)
+    sheet = cv2.warpPerspective(page, warp, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    inside = cv2.warpPerspective(np.full_like(page, 255), warp, (w, h), flags=cv2.INTER_NEAREST) > 0
+    img = np.where(inside, sheet, desk)
+    cv2.fillConvexPoly(img, np.int32([[0, 500], [120, 620], [0, 760]]), 225)  # another sheet's corner
+    return img, truth
+
+
+def test_sheet_on_a_desk_reads_only_the_sheet():
+    img, truth = _sheet_on_desk()
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [len(t) for t in truth]
