@@ -127,6 +127,8 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     if max(h0, w0) > max_side:
         scale = max_side / max(h0, w0)
         gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+    if not has_contrast(gray):
+        return Segmentation()
     ink, polarity = ink_image(gray)
     groups, labels = find_digits(ink)
     out = Segmentation(polarity=polarity)
@@ -146,6 +148,20 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
         start += len(row)
     del order
     return out
+
+
+MIN_CONTRAST = 16        # grey levels between paper and ink that a pen or pencil makes at least
+
+
+def has_contrast(gray: np.ndarray) -> bool:
+    """Could ``gray`` hold writing? A dark or blank frame (sensor noise, compression blocks a few
+    grey levels apart) spans fewer than ``MIN_CONTRAST`` levels between its 0.5th and 99.5th
+    percentiles: no pen makes so little contrast, and flattening would only amplify the noise."""
+    h, w = gray.shape
+    step = max(1, min(h, w) // 120)
+    hist = cv2.calcHist([np.ascontiguousarray(gray[::step, ::step])], [0], None, [256], [0, 256]).ravel().cumsum()
+    lo, hi = np.searchsorted(hist, [0.005 * hist[-1], 0.995 * hist[-1]])
+    return int(hi) - int(lo) >= MIN_CONTRAST
 
 
 def _unscale(box, scale, w0, h0):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -191,3 +193,19 @@ def test_sheet_on_a_desk_reads_only_the_sheet():
     img, truth = _sheet_on_desk()
     seg = segment(img)
     assert [len(r) for r in seg.rows] == [len(t) for t in truth]
+
+
+def test_dark_frame_with_compression_blocks_has_no_digits():
+    """A nearly black camera frame whose MPEG blocks differ by a few grey levels is not writing."""
+    import cv2
+
+    video = Path(__file__).resolve().parents[1] / "examples" / "digits.mp4"
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 52)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok and np.percentile(frame, 99.5) - np.percentile(frame, 0.5) < 16
+    assert segment(frame).digits == []
+    rng = np.random.default_rng(1)  # the same with its blocks' levels shuffled
+    blocks = rng.integers(7, 12, (60, 80)).astype(np.uint8)
+    assert segment(np.repeat(np.repeat(blocks, 8, axis=0), 8, axis=1)).digits == []
