@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import EdgeCNNError
+from .refine import refine
 from .segment import MAX_SIDE, segment
 
 UNKNOWN = "?"
@@ -121,6 +122,7 @@ class DigitReader:
         seg = segment(image, max_side=self.max_side)
         t1 = time.perf_counter()
         probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
+        probs = refine(seg, probs, self.model.predict)
         t2 = time.perf_counter()
         labels = self.labels
         digits = []

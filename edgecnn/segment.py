@@ -48,6 +48,8 @@ class Found:
     box: tuple[int, int, int, int]
     row: int
     crop: np.ndarray
+    area_box: tuple[int, int, int, int] | None = field(default=None, repr=False)  # in the analysed image
+    ids: tuple[int, ...] = field(default=(), repr=False)  # its connected components there
 
 
 @dataclass
@@ -56,6 +58,22 @@ class Segmentation:
     rows: list[list[int]] = field(default_factory=list)  # indices into digits, reading order
     polarity: str = "dark"  # "dark" ink on light paper, or "light" ink on a dark board
     single: bool = False    # the whole image was taken as one digit
+    context: tuple | None = field(default=None, repr=False)  # (ink, labels, scale, w0, h0) of the analysis
+
+    def found(self, area_box, ids, row: int) -> Found:
+        """A new candidate from components ``ids`` inside ``area_box`` (analysed-image pixels), for
+        stages that split or merge digits after segmentation."""
+        ink, labels, scale, w0, h0 = self.context
+        return Found(_unscale(area_box, scale, w0, h0), row, digit_crop(ink, labels, area_box, list(ids)),
+                     tuple(int(v) for v in area_box), tuple(ids))
+
+    def regroup(self) -> None:
+        """Rebuild ``rows`` from the digits' rows (digits kept in reading order by the caller)."""
+        self.rows = []
+        for i, d in enumerate(self.digits):
+            while len(self.rows) <= d.row:
+                self.rows.append([])
+            self.rows[d.row].append(i)
 
     @property
     def crops(self) -> np.ndarray:
@@ -131,22 +149,14 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
         return Segmentation()
     ink, polarity = ink_image(gray)
     groups, labels = find_digits(ink)
-    out = Segmentation(polarity=polarity)
+    out = Segmentation(polarity=polarity, context=(ink, labels, scale, w0, h0))
     if not groups:
         return out
-    boxes = [g[0] for g in groups]
-    rows = reading_order(boxes)
-    order = [i for row in rows for i in row]
+    rows = reading_order([g[0] for g in groups])
     for r, row in enumerate(rows):
         for i in row:
-            box, ids = groups[i]
-            crop = digit_crop(ink, labels, box, ids)
-            out.digits.append(Found(_unscale(box, scale, w0, h0), r, crop))
-    start = 0
-    for row in rows:
-        out.rows.append(list(range(start, start + len(row))))
-        start += len(row)
-    del order
+            out.digits.append(out.found(*groups[i], r))
+    out.regroup()
     return out
 
 
@@ -155,13 +165,10 @@ MIN_CONTRAST = 16        # grey levels between paper and ink that a pen or penci
 
 def has_contrast(gray: np.ndarray) -> bool:
     """Could ``gray`` hold writing? A dark or blank frame (sensor noise, compression blocks a few
-    grey levels apart) spans fewer than ``MIN_CONTRAST`` levels between its 0.5th and 99.5th
-    percentiles: no pen makes so little contrast, and flattening would only amplify the noise."""
-    h, w = gray.shape
-    step = max(1, min(h, w) // 120)
-    hist = cv2.calcHist([np.ascontiguousarray(gray[::step, ::step])], [0], None, [256], [0, 256]).ravel().cumsum()
-    lo, hi = np.searchsorted(hist, [0.005 * hist[-1], 0.995 * hist[-1]])
-    return int(hi) - int(lo) >= MIN_CONTRAST
+    grey levels apart) spans fewer than ``MIN_CONTRAST`` levels, lone hot pixels aside (2×2 mean):
+    no pen makes so little contrast, and flattening would only amplify the noise."""
+    lo, hi = cv2.minMaxLoc(cv2.blur(gray, (2, 2)))[:2]
+    return hi - lo >= MIN_CONTRAST
 
 
 def _unscale(box, scale, w0, h0):

@@ -1,0 +1,128 @@
+"""Classifier-guided repair of a segmentation: merge a digit broken in two, split digits that touch.
+
+Segmentation proposes candidates from ink alone. Two mistakes it cannot see are settled by the
+classifier, which is asked about the alternatives:
+
+* **merge** — neighbours in a row that overlap side by side (an open 4 drawn in two strokes, a
+  5's detached cap) or of which one reads unsure are tried as one digit; the union is kept when
+  it reads confidently (``CONFIDENT``) and is shaped like one digit.
+* **split** — a candidate wide for its height that reads unsure (or is too wide for one digit)
+  is cut at the thinnest columns of its ink; a cut is kept when both halves read confidently
+  (``SPLIT_SURE``) and better than the whole.
+
+All alternatives of an image go to the classifier in one batch per pass.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from .segment import Found, Segmentation
+
+CONFIDENT = 0.9       # a reading this sure stands
+MERGE_SURE = 0.95     # a merged pair must read at least this sure
+SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
+Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
+
+
+def refine(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
+    """Merge and split ``seg.digits`` in place where the classifier prefers it; return their probabilities."""
+    if seg.context is None or not seg.digits:
+        return probs
+    probs = _merge(seg, probs, classify)
+    return _split(seg, probs, classify)
+
+
+def _batch(found: list[Found]) -> np.ndarray:
+    return np.stack([f.crop for f in found])[..., None]
+
+
+def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
+    conf = probs.max(axis=1)
+    pairs, unions = [], []
+    for row in seg.rows:
+        for i, j in zip(row, row[1:]):
+            a, b = seg.digits[i].area_box, seg.digits[j].area_box
+            x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+            x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+            overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+            side_by_side = overlap >= 0.3 * min(a[2], b[2])
+            unsure = min(conf[i], conf[j]) < CONFIDENT and overlap >= -0.1 * max(a[3], b[3])
+            if (side_by_side or unsure) and (x1 - x0) <= 1.2 * (y1 - y0):
+                pairs.append((i, j))
+                unions.append(seg.found((x0, y0, x1 - x0, y1 - y0), seg.digits[i].ids + seg.digits[j].ids,
+                                        seg.digits[i].row))
+    if not pairs:
+        return probs
+    union_probs = classify(_batch(unions))
+    merged: dict[int, int] = {}
+    used: set[int] = set()
+    for k in np.argsort(-union_probs.max(axis=1)):
+        (i, j), p = pairs[k], union_probs[k]
+        if p.max() >= MERGE_SURE and i not in used and j not in used:
+            merged[i] = k
+            used.update((i, j))
+    if not merged:
+        return probs
+    digits, out = [], []
+    for i, d in enumerate(seg.digits):
+        if i in merged:
+            digits.append(unions[merged[i]])
+            out.append(union_probs[merged[i]])
+        elif i not in used:
+            digits.append(d)
+            out.append(probs[i])
+    seg.digits = digits
+    seg.regroup()
+    return np.stack(out)
+
+
+def _cuts(seg: Segmentation, d: Found, count: int = 3) -> list[int]:
+    """Up to ``count`` columns (offsets in the box) where the digit's ink is thinnest, in its middle half."""
+    ink, labels = seg.context[0], seg.context[1]
+    x, y, w, h = d.area_box
+    own = np.isin(labels[y: y + h, x: x + w], d.ids)
+    profile = np.convolve(own.sum(axis=0).astype(np.float32), np.ones(3, np.float32) / 3, mode="same")
+    lo, hi = int(0.25 * w), int(0.75 * w)
+    cuts: list[int] = []
+    for c in (lo + np.argsort(profile[lo:hi], kind="stable")).tolist():
+        if all(abs(c - o) >= 0.1 * w for o in cuts):
+            cuts.append(c)
+        if len(cuts) == count:
+            break
+    return cuts
+
+
+def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
+    conf = probs.max(axis=1)
+    tries: list[tuple[int, Found, Found]] = []
+    for i, d in enumerate(seg.digits):
+        x, y, w, h = d.area_box
+        if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
+            continue
+        for c in _cuts(seg, d):
+            tries.append((i, seg.found((x, y, c, h), d.ids, d.row), seg.found((x + c, y, w - c, h), d.ids, d.row)))
+    if not tries:
+        return probs
+    halves = classify(_batch([f for _, left, right in tries for f in (left, right)])).reshape(len(tries), 2, -1)
+    best: dict[int, int] = {}
+    for k, (i, _, _) in enumerate(tries):
+        sure = halves[k].max(axis=1).min()
+        if sure >= SPLIT_SURE and sure > conf[i] and (i not in best or sure > halves[best[i]].max(axis=1).min()):
+            best[i] = k
+    if not best:
+        return probs
+    digits, out = [], []
+    for i, d in enumerate(seg.digits):
+        if i in best:
+            _, left, right = tries[best[i]]
+            digits += [left, right]
+            out += [halves[best[i]][0], halves[best[i]][1]]
+        else:
+            digits.append(d)
+            out.append(probs[i])
+    seg.digits = digits
+    seg.regroup()
+    return np.stack(out)

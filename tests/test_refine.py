@@ -1,0 +1,53 @@
+"""Classifier-guided repair: digits that touch are split, a digit drawn in two pieces is merged."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.synth import mnist_test
+
+
+def _page(pieces, size=(420, 220)):
+    """Dark ink on paper: each piece is (28×28 MNIST image, x, y) drawn at 4× scale."""
+    w, h = size
+    img = np.full((h, w), 235, np.uint8)
+    for d, x, y in pieces:
+        big = cv2.resize(d, (112, 112), interpolation=cv2.INTER_CUBIC)
+        img[y: y + 112, x: x + 112] = np.minimum(img[y: y + 112, x: x + 112], 255 - big)
+    return img
+
+
+def _sample(label: int, k: int = 0):
+    images, ys = mnist_test()
+    return images[np.flatnonzero(ys == label)[k]]
+
+
+@pytest.fixture(scope="module")
+def reader():
+    from edgecnn import DigitReader
+
+    return DigitReader(min_confidence=0.0)
+
+
+@pytest.mark.parametrize("pair", [(4, 0), (5, 0), (2, 3)])
+def test_touching_digits_are_split(reader, pair):
+    from edgecnn.segment import segment
+
+    a, b = (_sample(v, 1) for v in pair)
+    # the widest spacing at which their strokes touch: one component for the segmenter
+    img = next(img for dx in range(72, 40, -2) if len(segment(img := _page([(a, 60, 50), (b, 60 + dx, 50)])).digits) == 1)
+    assert reader.read(img).rows == [f"{pair[0]}{pair[1]}"]
+
+
+def test_digit_in_two_side_by_side_pieces_is_merged(reader):
+    four = _sample(4, 3).copy()
+    cols = np.flatnonzero(four.max(axis=0) > 0)
+    gap = cols[0] + int(0.45 * (cols[-1] - cols[0]))
+    four[:, gap: gap + 2] = 0  # an open 4's arm and stem drawn apart
+    img = _page([(four, 150, 50)])
+    from edgecnn.segment import segment
+
+    assert len(segment(img).digits) == 2  # two pieces for the segmenter: the classifier joins them
+    assert reader.read(img).rows == ["4"]
