@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from .errors import EdgeCNNError
+from .fileio import check_regular
 
 URL_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://", "srt://")
 RETRIES = 10          # failed reads in a row before a live source is given up
@@ -83,6 +84,16 @@ def _quiet_stderr():
         os.close(saved)
 
 
+def _is_video_device(path: Path) -> bool:
+    """A V4L2 camera given by its device path (``/dev/video0``): a character device OpenCV opens as a camera."""
+    import stat
+
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode) and Path(os.path.realpath(path)).name.startswith("video")
+    except OSError:
+        return False
+
+
 def _describe(source: int | str) -> str:
     return f"camera {source}" if isinstance(source, int) else str(source)
 
@@ -135,6 +146,8 @@ class FrameSource:
                 raise EdgeCNNError(f"{src}: no such file (--source takes a camera index such as 0, a video file or a URL)")
             if p.is_dir():
                 raise EdgeCNNError(f"{src}: is a folder, not a video")
+            if not _is_video_device(p):  # a FIFO would block FFmpeg's open forever, /dev/zero never ends
+                check_regular(p, kind="a video file")
             if not os.access(p, os.R_OK):
                 raise EdgeCNNError(f"{src}: permission denied")
         with _quiet_stderr():

@@ -28,20 +28,10 @@ os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
 def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Read an image file as uint8 grey or BGR; raise EdgeCNNError naming the file and the problem."""
+    from .fileio import read_regular
+
     path = Path(path)
-    if not path.exists():
-        raise EdgeCNNError(f"{path}: no such file")
-    if path.is_dir():
-        raise EdgeCNNError(f"{path}: is a folder, not an image")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise EdgeCNNError(f"{path}: file too large ({size / 2**20:.0f} MiB; limit {MAX_BYTES // 2**20} MiB)")
-        data = path.read_bytes()
-    except PermissionError:
-        raise EdgeCNNError(f"{path}: permission denied") from None
-    except OSError as e:
-        raise EdgeCNNError(f"{path}: cannot read ({e.strerror or e})") from None
+    data = read_regular(path, MAX_BYTES, kind="an image")  # refuses FIFOs and devices before opening them
     return decode_image(data, name=str(path), max_pixels=max_pixels)
 
 

@@ -18,6 +18,7 @@ from .errors import EdgeCNNError
 from .metadata import ModelInfo, decode
 
 _WARNED: set[str] = set()
+MAX_MODEL_BYTES = 512 * 1024 * 1024  # a digit classifier is a few MB; ONNX's own protobuf limit is 2 GB
 
 
 def default_model_path() -> Path:
@@ -140,14 +141,10 @@ def _fits(shape, want) -> bool:
 
 
 def _read_model_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise EdgeCNNError(f"{path}: no such model file")
-    if path.is_dir():
-        raise EdgeCNNError(f"{path}: is a folder, not an ONNX model")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise EdgeCNNError(f"{path}: cannot read ({e.strerror or e})") from None
+    from .fileio import read_regular
+
+    # refuses FIFOs and devices (/dev/zero) before opening them, and files over the size limit
+    data = read_regular(path, MAX_MODEL_BYTES, kind="an ONNX model", missing="no such model file")
     if not data:
         raise EdgeCNNError(f"{path}: empty file (0 bytes)")
     if path.suffix == ".keras" or data[:2] == b"PK":

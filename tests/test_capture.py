@@ -118,3 +118,19 @@ def test_unopenable_file(tmp_path, content, expect):
         path.write_bytes(content)
     with pytest.raises(EdgeCNNError, match=expect):
         FrameSource(str(path))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
+def test_pipe_or_device_source_refused_before_opening(tmp_path, kind):
+    """Issue 14 item 3: FFmpeg blocked forever opening a FIFO given as --source; refuse unopened."""
+    import os
+
+    if kind == "fifo":
+        special = tmp_path / "pipe.mp4"
+        os.mkfifo(special)
+    else:
+        special = "/dev/zero"
+    t0 = time.monotonic()
+    with pytest.raises(EdgeCNNError, match="only regular files") as e:
+        FrameSource(str(special))
+    assert str(special) in str(e.value) and time.monotonic() - t0 < 2

@@ -63,12 +63,14 @@ def test_permission_denied(tmp_path, monkeypatch):
     cv2.imwrite(str(p), np.zeros((8, 8), np.uint8))
     p.chmod(0)
     if os.geteuid() == 0:  # root reads anything: make the read itself fail as it would for a user
-        from pathlib import Path
+        real_open = os.open
 
-        def denied(self):
-            raise PermissionError(13, "Permission denied", str(self))
+        def denied(path, *a, **k):
+            if str(path) == str(p):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *a, **k)
 
-        monkeypatch.setattr(Path, "read_bytes", denied)
+        monkeypatch.setattr(os, "open", denied)
     with pytest.raises(EdgeCNNError, match="permission denied") as e:
         read_image(p)
     assert str(p) in str(e.value)
@@ -182,3 +184,66 @@ def test_png_chunk_past_the_end_refused_quickly(monkeypatch):
     monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: pytest.fail("decoded a corrupt PNG"))
     with pytest.raises(EdgeCNNError, match="truncated"):
         decode_image(bytes(data))
+
+
+def fifo(path):
+    """A named pipe at ``path``. A helper thread opens and closes its write end for a few seconds, so code that
+    (wrongly) opens it for reading sees an empty file instead of blocking the test run forever."""
+    import threading
+    import time
+
+    os.mkfifo(path)
+    real_open = os.open  # tests below watch os.open
+
+    def unblock():
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            try:
+                os.close(real_open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:  # ENXIO: nobody is reading, which is what should happen
+                time.sleep(0.05)
+
+    threading.Thread(target=unblock, daemon=True).start()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
+def test_pipes_and_devices_are_refused_before_opening(tmp_path, model, monkeypatch, kind):
+    """Issue 14 items 3-4: a FIFO blocked until killed, /dev/zero read 3 GB; both are refused unopened."""
+    special = fifo(tmp_path / "pipe.png") if kind == "fifo" else "/dev/zero"
+    real_open = os.open
+
+    def spy(path, *a, **k):
+        assert str(path) != str(special), "opened a special file"
+        return real_open(path, *a, **k)
+
+    monkeypatch.setattr(os, "open", spy)
+    for args in (("predict", special, "--model", model), ("predict", tmp_path / "none.png", "--model", special),
+                 ("evaluate", special)):
+        r = cli(*args)
+        assert_fails_cleanly(r, 1, str(special), "pipe" if kind == "fifo" else "device")
+    with pytest.raises(EdgeCNNError, match="only regular files"):
+        read_image(special)
+
+
+def test_folder_argument_skips_pipes(tmp_path, model):
+    cv2.imwrite(str(tmp_path / "good.png"), digits_image((3,))[0])
+    fifo(tmp_path / "pipe.png")
+    r = cli("predict", tmp_path, "--model", model, "--json")
+    assert r.exit_code == 0, r.output
+    assert [e["file"] for e in json.loads(r.stdout)["images"]] == [str(tmp_path / "good.png")]
+
+
+def test_glob_does_not_follow_folder_symlinks(tmp_path, model):
+    """Issue 14 item 3: ``**`` over a folder that links to itself never ended; links to folders are not followed."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    cv2.imwrite(str(tmp_path / "a" / "b" / "x.png"), digits_image((3,))[0])
+    for name in ("loop1", "loop2"):
+        (tmp_path / "a" / "b" / name).symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "link.png").symlink_to(tmp_path / "a" / "b" / "x.png")  # a link to a file still counts
+    from edgecnn.fileio import safe_glob
+
+    assert safe_glob(f"{tmp_path}/**/*.png") == [f"{tmp_path}/a/b/x.png", f"{tmp_path}/a/link.png"]
+    r = cli("predict", f"{tmp_path}/**/*.png", "--model", model, "--json")
+    assert r.exit_code == 0, r.output
+    assert len(json.loads(r.stdout)["images"]) == 2

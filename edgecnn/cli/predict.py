@@ -43,8 +43,7 @@ def _looks_like_image(url: str) -> bool:
 
 def expand_paths(paths: list[str]) -> list[Path]:
     """Files as given, folders → their image files (natural order, not recursive), globs expanded (natural order)."""
-    import glob
-
+    from ..fileio import safe_glob  # ** never follows a link to a folder (a link to its parent never ended)
     from ..imageio import is_image_name
 
     out: list[Path] = []
@@ -53,7 +52,7 @@ def expand_paths(paths: list[str]) -> list[Path]:
         if path.is_dir():
             out += sorted((f for f in path.iterdir() if f.is_file() and is_image_name(f)), key=natural_key)
         elif not path.exists() and any(ch in p for ch in "*?["):
-            out += sorted((Path(f) for f in glob.glob(p, recursive=True) if Path(f).is_file()), key=natural_key)
+            out += sorted((Path(f) for f in safe_glob(p) if Path(f).is_file()), key=natural_key)
         else:
             out.append(path)  # missing files are reported when read
     return out
