@@ -24,17 +24,21 @@ def export(
     seed: int = typer.Option(0, "--seed", help="Seed for drawing the calibration images."),
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout (progress stays on stderr)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show TensorFlow's and tf2onnx's own log lines on stderr."),
 ) -> None:
     """Convert a trained model to ONNX, check it against Keras, and optionally quantize it to int8."""
     require_training_stack("edgecnn export", "tensorflow", "tf2onnx", "onnx")
-    from edgecnn.export import convert
-
-    convert.quiet_tensorflow()
-    from edgecnn.export.exporter import export_model
-    from edgecnn.export.validate import GateTripped
+    from .tfquiet import quiet_tensorflow
 
     # tf2onnx/TF may print; keep stdout for the report or the one JSON document
-    with contextlib.redirect_stdout(sys.stderr):
+    with quiet_tensorflow(verbose), contextlib.redirect_stdout(sys.stderr):
+        from edgecnn.export import convert
+
+        if not verbose:
+            convert.quiet_tensorflow()
+        from edgecnn.export.exporter import export_model
+        from edgecnn.export.validate import GateTripped
+
         try:
             result = export_model(source, out, opset=opset, quantize=quantize, calibration_size=calibration_size,
                                   calibrate=calibrate, max_drop=max_drop, seed=seed, data=data, progress=say)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from typing import Literal, Optional
 
@@ -44,24 +43,27 @@ def train(
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_DIR",
                                          help="Continue an interrupted run from its last.keras at the next epoch, with its own settings."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show TensorFlow's own log lines on stderr."),
 ) -> None:
     """Train a network on MNIST; keeps the best epoch (by validation accuracy) in RUN_DIR/model.keras."""
     require_training_stack("edgecnn train", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ..errors import UsageError
     from ..train.trainer import TrainConfig, resume as resume_training, train as run_training
+    from .tfquiet import quiet_tensorflow
 
     if resume is not None:
         given = [f"--{name.replace('_', '-')}" for name in RUN_OPTIONS
                  if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"]
         if given:
             raise UsageError(f"--resume continues a run with its own settings; drop {', '.join(given)}")
-        metrics = resume_training(resume, device=device, log=say)
+        with quiet_tensorflow(verbose, device):
+            metrics = resume_training(resume, device=device, log=say)
     else:
         config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, val_split=val_split,
                              seed=seed, data=data, out=out, device=device, limit=limit)
         config.resolved()  # option errors before TensorFlow loads
-        metrics = run_training(config, log=say)
+        with quiet_tensorflow(verbose, device):
+            metrics = run_training(config, log=say)
     if json_out:
         print_json(metrics)
     else:
