@@ -81,12 +81,12 @@ def resolve(model: str | os.PathLike) -> ModelSource:
     return ModelSource("onnx", path)  # OnnxModel checks the content and says what is wrong
 
 
-def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH) -> np.ndarray:
-    """Class probabilities (N×10 float32) for uint8 N×28×28 images, in batches of ``batch``."""
+def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH, device: str = "cpu") -> np.ndarray:
+    """Class probabilities (N×10 float32) for uint8 N×28×28 images, in batches of ``batch`` (``device``: ONNX only)."""
     if source.kind == "onnx":
         from .onnxmodel import OnnxModel
 
-        run = OnnxModel(source.path, threads=threads).predict
+        run = OnnxModel(source.path, threads=threads, device=device).predict
     else:
         from edgecnn.export.convert import load_keras, quiet_tensorflow
 
