@@ -4,9 +4,14 @@
 scaled to 8 bits, alpha is composited onto white, palettes are expanded (OpenCV does), and a
 JPEG's EXIF orientation is applied (phone photos are stored sideways with a rotation tag).
 
-Decompression bombs: the width and height are read from the file's header (PNG, JPEG, BMP,
-TIFF, WebP, GIF) *before* decoding, and images above ``MAX_PIXELS`` are refused. OpenCV's
-own ``OPENCV_IO_MAX_IMAGE_PIXELS`` guard is set to the same limit as a second line.
+Decompression bombs: the width, height, channels and sample depth are read from the file's
+header (PNG, JPEG, BMP, TIFF, WebP, GIF, PNM) *before* decoding, and an image is refused when
+it has more than ``MAX_PIXELS`` pixels, a side over ``MAX_SIDE``, or would decode to more than
+``MAX_DECODED_BYTES`` (width × height × channels × bytes per sample: a float64 RGBA TIFF
+counts 32 bytes a pixel). A progressive JPEG with more than ``MAX_JPEG_SCANS`` scans is
+refused too (each scan is a full pass of decoding work). OpenCV's own
+``OPENCV_IO_MAX_IMAGE_PIXELS`` guard is set to the same pixel limit as a second line. The
+conversion to 8 bits works in bands of rows, so peak memory stays near file + decoded size.
 """
 
 from __future__ import annotations
@@ -20,7 +25,11 @@ import numpy as np
 from .errors import EdgeCNNError
 
 MAX_PIXELS = 64_000_000  # 8000 × 8000
+MAX_SIDE = 1 << 20  # OpenCV's own limit for either side (CV_IO_MAX_IMAGE_WIDTH/HEIGHT)
+MAX_DECODED_BYTES = 256_000_000  # an 8-bit RGBA image of MAX_PIXELS; 16-bit RGBA up to 32 Mpx
+MAX_JPEG_SCANS = 64  # progressive JPEGs have about 10; each scan costs a pass over the picture
 MAX_BYTES = 256 * 1024 * 1024
+BAND_ELEMENTS = 1 << 20  # samples converted at a time (float temporaries of ~4 MB each)
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"}
 
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
@@ -41,17 +50,27 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
 
     if not data:
         raise EdgeCNNError(f"{name}: empty file (0 bytes)")
-    dims = header_size(data)
-    if dims is None:
+    head = header_info(data)
+    if head is None:
         raise EdgeCNNError(f"{name}: not an image (unknown format; PNG, JPEG, BMP, TIFF and WebP are supported)")
-    w, h = dims
+    w, h, channels, depth = head
     if w <= 0 or h <= 0:
         raise EdgeCNNError(f"{name}: corrupt image header (size {w}×{h})")
-    if w * h > max_pixels:
-        raise EdgeCNNError(f"{name}: image too large ({w}×{h} = {w * h / 1e6:.0f} Mpx; limit {max_pixels / 1e6:.0f} Mpx)")
+    if w * h > max_pixels or max(w, h) > MAX_SIDE:
+        limit = f"{max_pixels / 1e6:.0f} Mpx" if w * h > max_pixels else f"{MAX_SIDE} px a side"
+        raise EdgeCNNError(f"{name}: image too large ({w}×{h} = {w * h / 1e6:.0f} Mpx; limit {limit})")
+    decoded = w * h * channels * depth
+    if decoded > MAX_DECODED_BYTES:
+        raise EdgeCNNError(f"{name}: image too large to decode ({w}×{h}, {channels} channel(s) of {8 * depth} bits = "
+                           f"{decoded / 1e6:.0f} MB; limit {MAX_DECODED_BYTES / 1e6:.0f} MB)")
     if data[:8] == b"\x89PNG\r\n\x1a\n" and not _png_chunks_fit(data):
         # OpenCV's PNG reader can spend many seconds on a chunk that claims gigabytes (found by fuzzing)
         raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
+    if data[:3] == b"\xff\xd8\xff":
+        end, scans = _jpeg_walk(data)
+        if scans > MAX_JPEG_SCANS:
+            raise EdgeCNNError(f"{name}: JPEG has {scans} scans (limit {MAX_JPEG_SCANS}); refused, as decoding "
+                               "it would take too long")
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
     flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
@@ -67,31 +86,73 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
 
 
 def to_bgr8(img: np.ndarray) -> np.ndarray:
-    """Decoded array of any depth/channels → uint8 grey or BGR (alpha onto white)."""
-    import cv2
+    """Decoded array of any depth/channels → uint8 grey or BGR (alpha onto white).
 
+    Works in bands of rows, so the float temporaries stay small whatever the image's size.
+    """
     if img.ndim == 3 and img.shape[2] == 1:
         img = img[:, :, 0]
-    if img.dtype != np.uint8:
-        if img.dtype == np.uint16:
-            img = (img.astype(np.float32) * (255.0 / 65535.0)).round().astype(np.uint8)
-        else:
-            from .segment import _to_u8
-
-            img = _to_u8(img)
-    if img.ndim == 2:
+    if img.ndim == 3 and img.shape[2] >= 4 and img.dtype == np.uint8 and img[:, :, 3].min() == 255:
+        return np.ascontiguousarray(img[:, :, :3])  # opaque alpha: drop it
+    if img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8:
         return img
-    c = img.shape[2]
-    if c == 2:
-        gray = img[:, :, 0].astype(np.float32)
-        a = img[:, :, 1].astype(np.float32) / 255.0
-        return (gray * a + 255 * (1 - a)).round().astype(np.uint8)
-    if c >= 4:
-        bgr, a = img[:, :, :3].astype(np.float32), img[:, :, 3:4].astype(np.float32) / 255.0
-        if a.min() >= 1.0:
-            return np.ascontiguousarray(img[:, :, :3])
-        return (bgr * a + 255 * (1 - a)).round().astype(np.uint8)
-    return img if c == 3 else cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.ndim == 2 and img.dtype == np.uint8:
+        return img
+    scale = _depth_scale(img) if img.dtype not in (np.uint8, np.uint16) else None
+    c = img.shape[2] if img.ndim == 3 else 1
+    out_c = 1 if c <= 2 else 3
+    out = np.empty(img.shape[:2] + ((out_c,) if out_c > 1 else ()), np.uint8)
+    rows = max(1, BAND_ELEMENTS // max(1, img.shape[1] * c))
+    for r in range(0, img.shape[0], rows):
+        band = img[r: r + rows]
+        if band.dtype == np.uint16:
+            band = (band.astype(np.float32) * (255.0 / 65535.0)).round().astype(np.uint8)
+        elif band.dtype != np.uint8:
+            band = _scaled_u8(band, scale)
+        if c == 2:
+            gray, a = band[:, :, 0].astype(np.float32), band[:, :, 1].astype(np.float32) / 255.0
+            band = (gray * a + 255 * (1 - a)).round().astype(np.uint8)
+        elif c >= 4:
+            bgr, a = band[:, :, :3].astype(np.float32), band[:, :, 3:4].astype(np.float32) / 255.0
+            band = (bgr * a + 255 * (1 - a)).round().astype(np.uint8)
+        out[r: r + rows] = band
+    return out
+
+
+def _depth_scale(img: np.ndarray) -> tuple[str, float, float]:
+    """How :func:`_scaled_u8` maps this array's values to 0..255 (the rules of ``segment._to_u8``), from global
+    statistics gathered band by band."""
+    if img.dtype == bool:
+        return ("bool", 0.0, 0.0)
+    integer = np.issubdtype(img.dtype, np.integer)
+    lo, hi = np.inf, -np.inf
+    rows = max(1, BAND_ELEMENTS // max(1, img[0].size))
+    for r in range(0, img.shape[0], rows):
+        band = img[r: r + rows]
+        if not integer:
+            band = np.nan_to_num(band.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = min(lo, float(band.min())), max(hi, float(band.max()))
+    if integer and lo >= 0:
+        if hi <= 255:
+            return ("int8", 0.0, 1.0)
+        return ("int16", 0.0, 255.0 / (65535 if hi > 4095 else 4095))
+    if lo >= 0 and hi <= 1.0:
+        return ("float", 0.0, 255.0)
+    if lo < 0 or hi > 255:
+        return ("float", lo, 255.0 / (hi - lo) if hi > lo else 0.0)
+    return ("float", 0.0, 1.0)
+
+
+def _scaled_u8(band: np.ndarray, scale: tuple[str, float, float]) -> np.ndarray:
+    kind, lo, k = scale
+    if kind == "bool":
+        return band.astype(np.uint8) * 255
+    if kind == "int8":
+        return band.astype(np.uint8)
+    if kind == "int16":
+        return (band.astype(np.float32) * k).round().clip(0, 255).astype(np.uint8)
+    a = np.nan_to_num(band.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    return ((a - lo) * k).round().clip(0, 255).astype(np.uint8)
 
 
 def _truncated(data: bytes) -> bool:
@@ -168,33 +229,58 @@ def _png_chunks_fit(data: bytes) -> bool:
 
 def header_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) from the header of a PNG, JPEG, BMP, TIFF, WebP, GIF or PNM file; None if unknown."""
+    info = header_info(data)
+    return None if info is None else info[:2]
+
+
+def header_info(data: bytes) -> tuple[int, int, int, int] | None:
+    """(width, height, channels, bytes per sample) as the decoder will produce them, from the file's header.
+
+    None for an unknown format; (0, 0, 1, 1) for a header too short or broken to read. Where a
+    decoder may add channels (a palette, transparency, JPEG-in-TIFF read as RGBA) the larger
+    count is given: it only sets a memory budget.
+    """
     try:
         if data[:8] == b"\x89PNG\r\n\x1a\n":
-            return struct.unpack(">II", data[16:24])
+            w, h, depth, color = struct.unpack(">IIBB", data[16:26])
+            channels = {0: 1, 2: 3, 3: 4, 4: 4, 6: 4}.get(color, 4)
+            if b"tRNS" in data[:1 << 16]:  # transparency makes grey or RGB come out with alpha
+                channels = 4
+            return w, h, channels, 2 if depth > 8 else 1
         if data[:2] == b"BM":
-            w, h = struct.unpack("<ii", data[18:26])
-            return abs(w), abs(h)
+            if struct.unpack("<I", data[14:18])[0] == 12:  # OS/2 BITMAPCOREHEADER: 16-bit sizes
+                w, h, _, bpp = struct.unpack("<HHHH", data[18:26])
+            else:
+                w, h = struct.unpack("<ii", data[18:26])
+                bpp = struct.unpack("<H", data[28:30])[0]
+            return abs(w), abs(h), 4 if bpp == 32 else 3, 1
         if data[:3] == b"\xff\xd8\xff":
-            return _jpeg_size(data)
+            return _jpeg_info(data)
         if data[:4] in (b"II*\x00", b"MM\x00*"):
-            return _tiff_size(data)
+            return _tiff_info(data)
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-            return _webp_size(data)
+            w, h = _webp_size(data)
+            return w, h, 3 if data[12:16] == b"VP8 " else 4, 1
         if data[:6] in (b"GIF87a", b"GIF89a"):
-            return struct.unpack("<HH", data[6:10])
+            w, h = struct.unpack("<HH", data[6:10])
+            return w, h, 4, 1
         if data[:1] == b"P" and data[1:2] in b"123456" and len(data) > 2:
-            parts = []
-            for line in data[2:200].split(b"\n"):
-                line = line.split(b"#")[0]
-                parts += line.split()
-                if len(parts) >= 2:
-                    return int(parts[0]), int(parts[1])
+            kind = data[1:2]
+            want = 2 if kind in b"14" else 3
+            parts: list[bytes] = []
+            for line in data[2:400].split(b"\n"):
+                parts += line.split(b"#")[0].split()
+                if len(parts) >= want:
+                    break
+            w, h = int(parts[0]), int(parts[1])
+            deep = want == 3 and int(parts[2]) > 255
+            return w, h, 3 if kind in b"36" else 1, 2 if deep else 1
     except (struct.error, ValueError, IndexError):
-        return (0, 0)
+        return (0, 0, 1, 1)
     return None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int]:
+def _jpeg_info(data: bytes) -> tuple[int, int, int, int]:
     i = 2
     while i + 9 < len(data):
         if data[i] != 0xFF:
@@ -206,25 +292,31 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
             continue
         length = struct.unpack(">H", data[i + 2: i + 4])[0]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack(">HH", data[i + 5: i + 9])
-            return w, h
+            precision, h, w, components = struct.unpack(">BHHB", data[i + 4: i + 10])
+            return w, h, max(3, components), 2 if precision > 8 else 1
         i += 2 + length
-    return (0, 0)
+    return (0, 0, 1, 1)
 
 
-def _tiff_size(data: bytes) -> tuple[int, int]:
+def _tiff_info(data: bytes) -> tuple[int, int, int, int]:
     e = "<" if data[:2] == b"II" else ">"
     off = struct.unpack(e + "I", data[4:8])[0]
     n = struct.unpack(e + "H", data[off: off + 2])[0]
-    w = h = 0
+    tags: dict[int, int] = {}
     for k in range(n):
-        tag, typ, _, val = struct.unpack(e + "HHI4s", data[off + 2 + 12 * k: off + 14 + 12 * k])
-        v = struct.unpack(e + ("H" if typ == 3 else "I"), val[:2] if typ == 3 else val)[0]
-        if tag == 256:
-            w = v
-        elif tag == 257:
-            h = v
-    return w, h
+        tag, typ, count, val = struct.unpack(e + "HHI4s", data[off + 2 + 12 * k: off + 14 + 12 * k])
+        size = 2 if typ in (3, 8) else 4
+        if count * size > 4:  # the values are elsewhere; the first one is enough
+            val = data[struct.unpack(e + "I", val)[0]:][:size]
+        tags[tag] = struct.unpack(e + ("H" if size == 2 else "I"), val[:size])[0]
+    w, h = tags.get(256, 0), tags.get(257, 0)
+    samples, bits = max(1, tags.get(277, 1)), max(1, tags.get(258, 1))
+    photometric, compression = tags.get(262, 1), tags.get(259, 1)
+    if photometric == 3:  # palette → BGR
+        samples = max(samples, 3)
+    if photometric == 6 or compression in (6, 7) or bits not in (1, 8, 16, 32, 64):  # read through RGBA
+        samples, bits = max(samples, 4), max(bits, 8)
+    return w, h, samples, (bits + 7) // 8
 
 
 def _webp_size(data: bytes) -> tuple[int, int]:
