@@ -45,7 +45,7 @@ def test_help_lists_choices_ranges_and_real_defaults():
     train = cli("train", "-h").stdout
     assert "<auto|cpu|gpu>" in train and "<int≥1>" in train
     assert f"edge {PRESETS['edge'].epochs}" in " ".join(train.replace("│", " ").split())
-    assert "<cpu|cuda>" in cli("predict", "-h").stdout
+    assert "<auto|cpu|gpu>" in cli("predict", "-h").stdout
     export = " ".join(cli("export", "-h").stdout.replace("│", " ").split())
     assert "<int 13–18>" in export and "minmax, entropy or percentile" in export
 
@@ -81,3 +81,52 @@ def test_bash_completion_lists_choices():
     code = "import sys; sys.argv[0] = 'edgecnn'; from edgecnn.cli import main; main()"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert out.stdout.split() == ["auto", "cpu", "gpu"], out.stderr
+
+
+def _options(command: str) -> dict[str, object]:
+    """Each option's names → its parameter, from the click command typer builds."""
+    import typer
+
+    group = typer.main.get_command(app)
+    ctx = group.make_context("edgecnn", [command, "--help"], resilient_parsing=True)
+    cmd = group.get_command(ctx, command)
+    return {name: p for p in cmd.params for name in (*p.opts, *p.secondary_opts)}
+
+
+def test_one_option_vocabulary():
+    """The same words mean the same things in every command (README: "Commands")."""
+    for command in ("predict", "webcam", "evaluate", "bench"):
+        assert {"--model", "-m", "--threads", "--json"} <= set(_options(command)), command
+    for command in ("train", "predict", "webcam", "evaluate"):
+        choices = tuple(_options(command)["--device"].type_descriptor.choices)
+        assert choices == ("auto", "cpu", "gpu"), (command, choices)
+    for command, long in (("train", "--out"), ("export", "--out"), ("predict", "--save"), ("webcam", "--save"),
+                          ("evaluate", "--plot")):
+        opts = _options(command)
+        assert opts["-o"] is opts[long], command
+
+
+@pytest.mark.parametrize("args", [["predict", "x.png"], ["webcam", "--no-show"], ["evaluate"]])
+def test_device_gpu_without_cuda_is_an_error(args):
+    import onnxruntime as ort
+
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        pytest.skip("this onnxruntime has CUDA")
+    r = cli(*args, "--device", "gpu")
+    assert r.exit_code == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--device gpu" in lines[0] and "--device cpu" in lines[0], r.stderr
+
+
+def test_evaluate_defaults_to_the_bundled_model():
+    from edgecnn.models import DEFAULT_INT8
+
+    if not DEFAULT_INT8.is_file():
+        pytest.skip("no bundled model")
+    r = cli("evaluate", "--json")
+    assert r.exit_code == 0, r.output
+    import json
+
+    doc = json.loads(r.stdout)
+    assert doc["model"].endswith("edge.int8.onnx") and doc["count"] == 10000 and doc["accuracy"] > 0.99
+    assert cli("evaluate", DEFAULT_INT8, "-m", DEFAULT_INT8).exit_code == 2

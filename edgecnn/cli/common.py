@@ -138,6 +138,29 @@ def progress(total: int, what: str = "images"):
         yield lambda n=1: bar.advance(task, n)
 
 
+DEVICE_HELP = "auto: the GPU when there is one; gpu: the GPU or an error (exit 1)."
+
+
+def runtime_device(device: str) -> str:
+    """--device auto|cpu|gpu → what onnxruntime is asked for ('cpu' or 'cuda'); gpu without CUDA is an error."""
+    if device == "cpu":
+        return "cpu"
+    import onnxruntime as ort
+
+    has_cuda = "CUDAExecutionProvider" in ort.get_available_providers()
+    if device == "gpu" and not has_cuda:
+        raise EdgeCNNError("--device gpu: this onnxruntime has no CUDA provider (pip install onnxruntime-gpu, with a "
+                           "CUDA driver), or use --device cpu")
+    return "cuda" if has_cuda else "cpu"
+
+
+def check_device(device: str, session) -> None:
+    """After the session is made: --device gpu must really run on the GPU (onnxruntime falls back quietly)."""
+    if device == "gpu" and session.get_providers()[0] != "CUDAExecutionProvider":
+        raise EdgeCNNError("--device gpu: onnxruntime's CUDA provider did not load (check the CUDA and cuDNN "
+                           "libraries), or use --device cpu")
+
+
 # Packages of the [train] extra: a runtime-only install lacks them.
 TRAIN_MODULES = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxsim", "matplotlib", "sympy")
 TRAIN_INSTALL = "pip install 'edgecnn[train]'"

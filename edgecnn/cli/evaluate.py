@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
-from .common import guarded, print_json, require_training_stack, say
+from .common import DEVICE_HELP, guarded, print_json, require_training_stack, runtime_device, say
 
 SHOWN_MISTAKES = 10
 
 
 @guarded
 def evaluate(
-    model: Path = typer.Argument(..., metavar="MODEL", help="An .onnx file (runtime only), or a .keras file / run directory (needs TensorFlow)."),
+    model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", show_default=False,
+                                           help="An .onnx file (runtime only), or a .keras file / run directory (needs TensorFlow); default: the bundled int8 model."),
+    model_option: Optional[Path] = typer.Option(None, "--model", "-m", help="The same as MODEL, spelled as in predict, webcam and bench."),
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: the MNIST test set shipped with edgecnn)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", "-o", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime threads."),
+    device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP + " ONNX models only."),
 ) -> None:
     """Score a model on the MNIST test set (or --data) and show where it goes wrong."""
-    if plot is not None and plot.suffix.lower() != ".png":
-        from ..errors import UsageError
+    from ..errors import UsageError
 
+    if plot is not None and plot.suffix.lower() != ".png":
         raise UsageError(f"--plot {plot}: expected a path ending in .png")
+    if model is not None and model_option is not None:
+        raise UsageError("give the model once: MODEL or --model")
+    model = model if model is not None else model_option
+    if model is None:
+        from ..onnxmodel import default_model_path
+
+        model = default_model_path()
     from .. import evaluate as ev
     from ..mnist import load_split
     from ..plots import GRID
@@ -33,7 +43,8 @@ def evaluate(
     if source.kind == "keras":
         require_training_stack(f"evaluating {source.path.name}", "tensorflow", "keras")
     split = _test_set(data, load_split)
-    probs = ev.predict(source, split.images, threads=threads)
+    probs = ev.predict(source, split.images, threads=threads,
+                       device=runtime_device(device) if source.kind == "onnx" else "cpu")
     result = ev.score(probs, split.labels, top=GRID[0] * GRID[1])
     out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
     out["mistakes"] = out["mistakes"][:SHOWN_MISTAKES]

@@ -12,7 +12,7 @@ from typing import List, Literal, Optional
 import typer
 
 from ..errors import EdgeCNNError, UsageError
-from .common import BOOL_WORDS, guarded, print_json, progress, say
+from .common import BOOL_WORDS, DEVICE_HELP, check_device, guarded, print_json, progress, runtime_device, say
 
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -64,11 +64,11 @@ def predict(
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="ONNX model (default: the bundled int8 model)."),
     json_out: bool = typer.Option(False, "--json", help="Write one JSON document to stdout, at the end."),
     jsonl: bool = typer.Option(False, "--jsonl", help="Write one JSON line per image to stdout as it is read."),
-    save: Optional[Path] = typer.Option(None, "--save", help="Write annotated copies (same format as each photo, subfolders kept) and crop mosaics into this folder."),
+    save: Optional[Path] = typer.Option(None, "--save", "-o", help="Write annotated copies (same format as each photo, subfolders kept) and crop mosaics into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
     min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
-    device: Literal["cpu", "cuda"] = typer.Option("cpu", "--device", help="Where onnxruntime runs."),
+    device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP),
 ) -> None:
     """Read the handwritten digits in photos: one line per image (rows, mean confidence), --json or --jsonl.
 
@@ -89,9 +89,10 @@ def predict(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=device)
+        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime_device(device))
     for w in caught:
         say(f"warning: {w.message}")
+    check_device(device, reader.model.session)
 
     results, failed, digits, saved, t0 = [], 0, 0, [], time.perf_counter()
     names = save_names(files) if save is not None else []

@@ -37,7 +37,7 @@ def train(
     val_split: float = typer.Option(0.1, "--val-split", min=0.0, max=1.0, help="Fraction (below 1) of training images held out to pick the best epoch."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
     data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
-    out: Optional[str] = typer.Option(None, "--out", help="Run directory (default: runs/<arch>, runs/<arch>-2, ...)."),
+    out: Optional[str] = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<arch>, runs/<arch>-2, ...)."),
     device: Literal["auto", "cpu", "gpu"] = typer.Option("auto", "--device", help="auto: a GPU if TensorFlow sees one."),
     limit: Optional[int] = typer.Option(None, "--limit", min=10, help="Use only the first N training images (quick runs)."),
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_DIR",
