@@ -32,6 +32,11 @@ def default_model_path() -> Path:
                        "pass --model PATH or rebuild them with scripts/build_default_model.sh")
 
 
+def max_threads() -> int:
+    """The most onnxruntime threads a model may use: this machine's CPU cores (more only slows it down)."""
+    return max(1, os.cpu_count() or 1)
+
+
 class OnnxModel:
     """An onnxruntime session for a 28×28 digit classifier."""
 
@@ -41,6 +46,9 @@ class OnnxModel:
         self.path = Path(path) if path is not None else default_model_path()
         if threads < 1:
             raise EdgeCNNError(f"threads must be ≥ 1 (got {threads})", exit_code=2)
+        if threads > max_threads():  # 100000 crashed onnxruntime (SIGSEGV); 2000 ran for minutes
+            raise EdgeCNNError(f"--threads {threads}: more than the {max_threads()} CPU core(s) here "
+                               f"(use 1..{max_threads()})", exit_code=2)
         if device not in ("cpu", "cuda"):
             raise EdgeCNNError(f"device must be 'cpu' or 'cuda' (got {device!r})", exit_code=2)
         data = _read_model_bytes(self.path)

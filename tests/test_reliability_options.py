@@ -32,11 +32,13 @@ CASES = [
     (["predict", "IMG", "--min-confidence", "-0.1"], "--min-confidence"),
     (["predict", "IMG", "--min-confidence", "1.01"], "--min-confidence"),
     (["predict", "IMG", "--threads", "0"], "--threads"),
+    (["predict", "IMG", "--threads", "100000"], "--threads"),  # crashed onnxruntime with SIGSEGV
     (["predict", "IMG", "--device", "tpu"], "--device"),
     (["predict", "IMG", "--save-crops"], "--save-crops"),
     # webcam
     (["webcam", "--min-confidence", "2"], "--min-confidence"),
     (["webcam", "--threads", "0"], "--threads"),
+    (["webcam", "--threads", "2000"], "--threads"),
     (["webcam", "--max-frames", "0"], "--max-frames"),
     (["webcam", "--width", "8", "--height", "8"], "--width"),
     (["webcam", "--width", "640"], "--width and --height"),
@@ -44,6 +46,7 @@ CASES = [
     (["webcam", "--save", "out.txt"], "--save"),
     # evaluate
     (["evaluate", "MODEL", "--threads", "0"], "--threads"),
+    (["evaluate", "MODEL", "--threads", "100000"], "--threads"),
     (["evaluate", "MODEL", "--plot", "plot.jpg"], "--plot"),
     # bench
     (["bench", "--threads", "0"], "--threads"),
