@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from .errors import EdgeCNNError
+from .errors import EdgeCNNError, FileMissing
 
 
 def _temp_beside(target: Path) -> Path:
@@ -91,7 +91,7 @@ def check_regular(path: str | os.PathLike, kind: str = "a file", missing: str = 
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise EdgeCNNError(f"{path}: {missing}") from None
+        raise FileMissing(f"{path}: {missing}", str(path)) from None
     except PermissionError:
         raise EdgeCNNError(f"{path}: permission denied") from None
     except (OSError, ValueError) as e:  # ELOOP, ENAMETOOLONG, a NUL in the name
@@ -115,7 +115,7 @@ def read_regular(path: str | os.PathLike, limit: int, kind: str = "a file", miss
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise EdgeCNNError(f"{path}: {missing}") from None
+        raise FileMissing(f"{path}: {missing}", str(path)) from None
     except PermissionError:
         raise EdgeCNNError(f"{path}: permission denied") from None
     except OSError as e:

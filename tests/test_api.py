@@ -44,3 +44,23 @@ def test_file_missing_is_a_file_not_found_error():
     e = edgecnn.FileMissing("x.png: no such file", "x.png")
     assert isinstance(e, FileNotFoundError) and isinstance(e, edgecnn.EdgeCNNError)
     assert str(e) == "x.png: no such file" and e.filename == "x.png" and e.exit_code == 1
+
+
+def test_reading_a_missing_file_raises_file_not_found(tmp_path):
+    from edgecnn.imageio import read_image
+
+    with pytest.raises(FileNotFoundError) as info:
+        read_image(tmp_path / "missing.png")
+    assert isinstance(info.value, edgecnn.EdgeCNNError) and str(info.value).endswith("missing.png: no such file")
+    assert info.value.filename == str(tmp_path / "missing.png")
+
+
+def test_reader_on_a_missing_file(tmp_path):
+    pytest.importorskip("onnx")
+    from runtime_helpers import tiny_onnx
+
+    reader = edgecnn.DigitReader(tiny_onnx(tmp_path / "m.onnx"))
+    with pytest.raises(FileNotFoundError):
+        reader.read(tmp_path / "nope.jpg")
+    with pytest.raises(FileNotFoundError):
+        edgecnn.DigitReader(tmp_path / "no-model.onnx")
