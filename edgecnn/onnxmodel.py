@@ -136,6 +136,9 @@ class OnnxModel:
             raise EdgeCNNError(f"{self.path}: the model failed when run ({first[:200]})") from None
         if y.ndim != 2 or y.shape[0] != len(x) or y.shape[1] != len(self.labels):
             raise EdgeCNNError(f"{self.path}: the model returned shape {list(y.shape)}; expected [{len(x)}, {len(self.labels)}]")
+        if not np.isfinite(y).all():  # NaN would reach --json as a bare NaN, which is not JSON
+            bad = "NaN" if np.isnan(y).any() else "infinite"
+            raise EdgeCNNError(f"{self.path}: the model failed when run (it returned {bad} scores)")
         # logits, not probabilities (an int8 model's softmax output is quantized in 1/255 steps:
         # its rows sum to 1 only within ~0.02, and must not be put through softmax again)
         if (y < 0).any() or (y > 1.0 + 1e-3).any() or not np.allclose(y.sum(axis=1), 1.0, atol=0.05):

@@ -184,3 +184,52 @@ def test_non_utf8_metadata_is_a_clear_error(tmp_path, photo):
     value = data.index(b"tiny", i)
     path.write_bytes(data[:value] + b"\xff\xfe\xfd\xfc" + data[value + 4:])
     assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "not valid UTF-8")
+
+
+def _constant_output_model(path, value):
+    """Shapes that fit, but every score is ``value`` (NaN or inf): a broken or hostile model."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.full((784, 10), value, np.float32), "W")
+    s = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
+    nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("MatMul", ["flat", "W"], ["scores"])]
+    g = helper.make_graph(nodes, "nonfinite", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+                          [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], [w, s])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    m.metadata_props.add(key="edgecnn.version", value="test")
+    onnx.save(m, str(path))
+    return path
+
+
+def _strict_json(text):
+    import json
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_non_finite_model_output_is_a_model_failure_and_json_stays_json(tmp_path, photo, value):
+    """Issue 14 item 8: NaN scores reached --json and webcam's JSON lines as a bare NaN."""
+    path = _constant_output_model(tmp_path / "nonfinite.onnx", value)
+    r = cli("predict", photo, "--model", path, "--json")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    doc = _strict_json(r.stdout)
+    assert doc["failed"] == 1 and str(path) in doc["images"][0]["error"]
+    assert "NaN" in doc["images"][0]["error"] or "infinite" in doc["images"][0]["error"]
+    r = cli("predict", photo, "--model", path)
+    assert_fails_cleanly(r, 1, str(path), "the model failed")
+
+
+def test_non_finite_model_output_in_webcam_json_lines(tmp_path):
+    from webcam_helpers import make_video
+
+    path = _constant_output_model(tmp_path / "nan.onnx", np.nan)
+    video = make_video(tmp_path / "v.mp4", count=5) or tmp_path / "v.mp4"
+    r = cli("webcam", "--model", path, "--source", video, "--no-show", "--json")
+    assert_fails_cleanly(r, 1, str(path), "NaN")
+    for line in r.stdout.splitlines():
+        _strict_json(line)
