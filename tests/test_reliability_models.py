@@ -228,7 +228,8 @@ def test_non_finite_model_output_in_webcam_json_lines(tmp_path):
     from webcam_helpers import make_video
 
     path = _constant_output_model(tmp_path / "nan.onnx", np.nan)
-    video = make_video(tmp_path / "v.mp4", count=5) or tmp_path / "v.mp4"
+    video = tmp_path / "v.mp4"
+    make_video(video, count=5)
     r = cli("webcam", "--model", path, "--source", video, "--no-show", "--json")
     assert_fails_cleanly(r, 1, str(path), "NaN")
     for line in r.stdout.splitlines():
