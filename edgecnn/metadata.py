@@ -42,6 +42,12 @@ NORMALIZATION = {
     "center": "mass",
 }
 JSON_KEYS = {"input", "normalization", "labels", "quantization", "training", "tools"}
+MAX_LABEL = 16  # characters in one class label
+MAX_TEXT = 64   # characters of arch / precision shown to the user
+
+
+class MetadataError(ValueError):
+    """Metadata that must not be used (labels that would forge output lines or terminal escapes)."""
 
 
 def encode(values: dict) -> dict[str, str]:
@@ -83,18 +89,19 @@ def decode(props: dict[str, str]) -> ModelInfo:
         if key in JSON_KEYS or key == "test_accuracy":
             try:
                 return json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
                 info.missing.append(key)
                 return default
         return text
 
-    info.arch = get("arch", info.arch)
+    info.arch = _shown(get("arch", info.arch))
     labels = get("labels", info.labels)
     if isinstance(labels, list) and labels and all(isinstance(x, str) for x in labels):
+        check_labels(labels)
         info.labels = labels
-    info.precision = get("precision", info.precision)
+    info.precision = _shown(get("precision", info.precision))
     acc = get("test_accuracy")
-    info.test_accuracy = float(acc) if isinstance(acc, (int, float)) else None
+    info.test_accuracy = float(acc) if isinstance(acc, (int, float)) and 0 <= acc <= 1 else None  # never NaN
     norm = get("normalization")
     if isinstance(norm, dict):
         info.normalization = {**NORMALIZATION, **norm}
@@ -102,3 +109,21 @@ def decode(props: dict[str, str]) -> ModelInfo:
     if isinstance(inp, dict):
         info.input = {**INPUT, **inp}
     return info
+
+
+def check_labels(labels: list[str]) -> None:
+    """Labels are printed as they are: each must be 1..MAX_LABEL printable characters (no newline, no escape
+    sequence, no bidi control), or a crafted model could forge output lines and terminal commands."""
+    for i, label in enumerate(labels):
+        if not label or len(label) > MAX_LABEL or not label.isprintable() or label != label.strip():
+            shown = repr(label[:MAX_LABEL]) + ("…" if len(label) > MAX_LABEL else "")
+            raise MetadataError(f"label {i} in its metadata is {shown}; labels must be 1 to {MAX_LABEL} printable "
+                                "characters without control characters or surrounding spaces")
+
+
+def _shown(text) -> str:
+    """A metadata string that is printed: escaped when it holds control characters, and cut short."""
+    text = str(text)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text[:MAX_TEXT]

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EdgeCNNError
-from .metadata import ModelInfo, decode
+from .metadata import MetadataError, ModelInfo, decode
 
 _WARNED: set[str] = set()
 MAX_MODEL_BYTES = 512 * 1024 * 1024  # a digit classifier is a few MB; ONNX's own protobuf limit is 2 GB
@@ -80,6 +80,8 @@ class OnnxModel:
             self._check_io()
         except UnicodeDecodeError:  # names or metadata that are not UTF-8 (found by fuzzing)
             raise EdgeCNNError(f"{self.path}: corrupt ONNX model (a name or metadata value is not valid UTF-8)") from None
+        except MetadataError as e:
+            raise EdgeCNNError(f"{self.path}: {e}") from None
         if not self.info.is_edgecnn and str(self.path) not in _WARNED:
             _WARNED.add(str(self.path))
             warnings.warn(f"{self.path.name}: no edgecnn metadata; assuming 28×28×1 NHWC input in [0, 1], bright ink, labels 0–9",

@@ -234,3 +234,41 @@ def test_non_finite_model_output_in_webcam_json_lines(tmp_path):
     assert_fails_cleanly(r, 1, str(path), "NaN")
     for line in r.stdout.splitlines():
         _strict_json(line)
+
+
+def _with_metadata(path, **props):
+    m = onnx.load(str(tiny_onnx(path)))
+    for k, v in props.items():
+        m.metadata_props.add(key=f"edgecnn.{k}", value=v)
+    onnx.save(m, str(path))
+    return path
+
+
+@pytest.mark.parametrize("label", ["3\nFAKE: all good", "\x1b[2J\x1b[31m7", "\u202e9", "", "x" * 17, " 4"])
+def test_hostile_labels_refused_at_load(tmp_path, photo, label):
+    """Issue 14 item 9: labels come from the model file and were printed raw (forged lines, terminal escapes)."""
+    import json
+
+    labels = [str(d) for d in range(10)]
+    labels[3] = label
+    path = _with_metadata(tmp_path / "labels.onnx", labels=json.dumps(labels))
+    r = cli("predict", photo, "--model", path)
+    line = assert_fails_cleanly(r, 1, str(path), "label 3")
+    assert "FAKE" not in r.stdout and "\x1b" not in r.output and "\u202e" not in r.output
+    assert "\n" not in line
+
+
+def test_deeply_nested_metadata_json_is_ignored_not_a_crash(tmp_path, photo):
+    """Issue 14 item 11: metadata JSON nested 100,000 deep raised RecursionError ('unexpected')."""
+    deep = "[" * 100_000 + "]" * 100_000
+    path = _with_metadata(tmp_path / "deep.onnx", labels=deep, normalization=deep, input=deep)
+    r = cli("predict", photo, "--model", path, "--json")
+    assert r.exit_code == 0, r.output
+    assert "unexpected" not in r.stderr
+
+
+def test_metadata_text_shown_is_escaped():
+    from edgecnn.metadata import decode
+
+    info = decode({"edgecnn.arch": "conv\x1b[31m\nFAKE", "edgecnn.test_accuracy": "NaN"})
+    assert info.arch.isprintable() and "\n" not in info.arch and info.test_accuracy is None
