@@ -22,31 +22,105 @@ def _bgr(image) -> np.ndarray:
     return np.ascontiguousarray(a[:, :, :3])
 
 
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def _text_box(img, text, org, scale, thick):
+    """The filled rectangle (x0, y0, x1, y1) a label with its bottom-left at ``org`` takes, kept inside the image."""
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    x = min(max(int(org[0]), 0), max(0, img.shape[1] - tw - 2))
+    y = min(max(int(org[1]), th + base + 1), img.shape[0] - 1)
+    return x, y - th - base, x + tw + 2, y + base // 2
+
+
+def _draw_text(img, text, rect, color, scale, thick):
+    x0, y0, x1, y1 = rect
+    (tw, th), base = cv2.getTextSize(text, FONT, scale, thick)
+    cv2.rectangle(img, (x0, y0), (x1, y1), color, -1)
+    cv2.putText(img, text, (x0 + 1, y1 - base // 2 - 1), FONT, scale, BLACK if color != RED else WHITE, thick, cv2.LINE_AA)
+
+
 def _label(img, text, org, color, scale, thick):
-    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
-    x, y = int(org[0]), int(org[1])
-    x = min(max(x, 0), max(0, img.shape[1] - tw))
-    y = min(max(y, th + base), img.shape[0] - 1)
-    cv2.rectangle(img, (x, y - th - base), (x + tw, y + base // 2), color, -1)
-    cv2.putText(img, text, (x, y - base // 2), cv2.FONT_HERSHEY_SIMPLEX, scale, BLACK if color != RED else WHITE, thick, cv2.LINE_AA)
+    _draw_text(img, text, _text_box(img, text, org, scale, thick), color, scale, thick)
+
+
+def _overlap(a, b) -> int:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0, w) * max(0, h)
+
+
+def _place_labels(img, digits, avoid, scale, thick):
+    """Each digit's label rectangle: above its box, else below, else inside its top; smaller type before any overlap.
+
+    ``avoid`` holds rectangles already taken (the rows panel); placed labels are added to it.
+    """
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (d.box for d in digits)]
+    out = []
+    for i, d in enumerate(digits):
+        x0, y0, x1, y1 = boxes[i]
+        text = f"{d.label} {d.confidence:.2f}"
+        others = boxes[:i] + boxes[i + 1:]
+        best = None
+        for s in (scale, scale * 0.8, scale * 0.65):
+            t = max(1, int(round(thick * s / scale)))
+            (_, th), base = cv2.getTextSize(text, FONT, s, t)
+            for org in ((x0, y0 - 2), (x0, y1 + th + base + 2), (x0 + 2, y0 + th + base + 2)):
+                rect = _text_box(img, text, org, s, t)
+                cost = sum(_overlap(rect, r) for r in avoid) + sum(_overlap(rect, r) for r in others)
+                if best is None or cost < best[0]:
+                    best = (cost, rect, s, t)
+                if cost == 0:
+                    break
+            if best[0] == 0:
+                break
+        _, rect, s, t = best
+        avoid.append(rect)
+        out.append((text, rect, s, t))
+    return out
+
+
+def _rows_panel(img, rows, boxes, scale, thick):
+    """Where the 'row N: …' lines go: the image corner that covers the fewest digit boxes (and their labels)."""
+    lines = [f"row {i + 1}: {row}" for i, row in enumerate(rows)]
+    sizes = [cv2.getTextSize(t, FONT, scale, thick) for t in lines]
+    step = max(th + base for (_, th), base in sizes) + 4
+    pw, ph = max(tw for (tw, _), _ in sizes) + 8, step * len(lines) + 4
+    h, w = img.shape[:2]
+    grown = [(x0, y0 - step, x1, y1) for x0, y0, x1, y1 in boxes]  # a box's label sits above it
+    corners = [(0, 0), (w - pw, 0), (w - pw, h - ph), (0, h - ph)]
+    x, y = min(corners, key=lambda c: sum(_overlap((c[0], c[1], c[0] + pw, c[1] + ph), b) for b in grown))
+    x, y = max(0, x), max(0, y)
+    return lines, (x, y, x + pw, y + ph), step
 
 
 def annotate(image, reading, *, show_rows: bool = True) -> np.ndarray:
     """A BGR copy of ``image`` with each digit's box, label and confidence, and the reading per row.
 
-    Green: confident; orange: below 0.9; red: unknown (``?``).
+    Green: confident; orange: below 0.9; red: unknown (``?``). The rows panel goes in the corner that hides the
+    fewest digits; labels go above their box, else below or inside it, in smaller type before overlapping.
     """
     img = _bgr(image).copy()
     scale = max(0.4, min(img.shape[:2]) / 600)
     thick = max(1, int(round(scale * 2)))
-    for d in reading.digits:
-        x, y, w, h = d.box
-        color = RED if d.label == "?" else GREEN if d.confidence >= 0.9 else ORANGE
-        cv2.rectangle(img, (x, y), (x + w - 1, y + h - 1), color, thick)
-        _label(img, f"{d.label} {d.confidence:.2f}", (x, y - 2), color, scale * 0.8, max(1, thick // 2))
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (d.box for d in reading.digits)]
+    taken = []
+    panel = None
     if show_rows and reading.rows:
-        for i, row in enumerate(reading.rows):
-            _label(img, f"row {i + 1}: {row}", (4, (i + 1) * int(34 * scale) + 4), WHITE, scale, max(1, thick // 2))
+        panel = _rows_panel(img, reading.rows, boxes, scale, max(1, thick // 2))
+        taken.append(panel[1])
+    labels = _place_labels(img, reading.digits, taken, scale * 0.8, max(1, thick // 2))
+    for d, (x0, y0, x1, y1) in zip(reading.digits, boxes):
+        color = RED if d.label == "?" else GREEN if d.confidence >= 0.9 else ORANGE
+        cv2.rectangle(img, (x0, y0), (x1 - 1, y1 - 1), color, thick)
+    for d, (text, rect, s, t) in zip(reading.digits, labels):
+        color = RED if d.label == "?" else GREEN if d.confidence >= 0.9 else ORANGE
+        _draw_text(img, text, rect, color, s, t)
+    if panel is not None:
+        lines, (px, py, px1, py1), step = panel
+        cv2.rectangle(img, (px, py), (px1, py1), WHITE, -1)
+        for i, line in enumerate(lines):
+            cv2.putText(img, line, (px + 4, py + step * (i + 1) - 2), FONT, scale, BLACK, max(1, thick // 2), cv2.LINE_AA)
     return img
 
 
