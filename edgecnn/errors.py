@@ -1,5 +1,28 @@
 """The one exception type that means "the user gave us something we cannot use"."""
 
+import os
+import sys
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (``\\n``, ``\\x1b``, ``\\u202e``), so a file name holding a
+    newline or a terminal escape can neither split an error line nor forge another."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def stdout_gone() -> None:
+    """The reader of stdout went away (``edgecnn predict ... | head -1``): point stdout at /dev/null so the
+    interpreter's last flush cannot raise BrokenPipeError again, as Python's documentation advises."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's buffer)
+        pass
+
 
 class EdgeCNNError(Exception):
     """A problem with the user's input, files or environment.
@@ -11,7 +34,7 @@ class EdgeCNNError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, exit_code: int | None = None):
-        super().__init__(message)
+        super().__init__(one_line(message))
         if exit_code is not None:
             self.exit_code = exit_code
 

@@ -289,3 +289,30 @@ def test_webcam_camera_busy(model, monkeypatch):
     r = cli("webcam", "--model", model, "--source", "0", "--no-show")
     assert_fails_cleanly(r, 1, "no frame")
     assert Busy.released
+
+
+def test_stdout_closed_early_is_quiet(tmp_path, model, photo):
+    """Issue 14 item 11: ``edgecnn predict ... | head -1`` ended in 'unexpected BrokenPipeError'."""
+    import subprocess
+    import sys
+
+    files = [str(photo)] * 40
+    proc = subprocess.Popen([sys.executable, "-m", "edgecnn", "predict", *files, "--model", str(model)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what head -1 does
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert str(photo).encode() in first
+    assert proc.returncode == 141, (proc.returncode, err)
+    assert "error" not in err and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+def test_control_characters_in_a_name_stay_on_one_line(tmp_path, model):
+    """Issue 14 item 12: a newline in a file name split the error message (and could forge a line)."""
+    p = tmp_path / "x\nerror: FAKE.png"
+    p.write_bytes(b"not an image")
+    r = cli("predict", p, "--model", model)
+    line = assert_fails_cleanly(r, 1, "x\\nerror: FAKE.png", "not an image")
+    assert r.stderr.count("\n") == sum(1 for _ in r.stderr.splitlines())  # nothing but whole lines
+    assert not any(ln.startswith("error: FAKE") for ln in r.stderr.splitlines()), line

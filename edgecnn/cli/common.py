@@ -192,6 +192,11 @@ def guarded(fn):
         except KeyboardInterrupt:
             say("interrupted")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # stdout's reader went away (| head -1): stop quietly, as Unix tools do
+            from ..errors import stdout_gone
+
+            stdout_gone()
+            raise typer.Exit(141) from None
         except Exception as e:  # a bug or an unforeseen environment problem: still one line
             if STATE["debug"]:
                 traceback.print_exc()
