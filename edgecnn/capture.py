@@ -54,12 +54,22 @@ class Stats:
     ended: str = ""     # why the source stopped: "end of file", "read failed", "closed"
 
 
+MAX_CAMERA = 9999  # OpenCV's indices stay small (an API preference adds at most a few thousand)
+
+
 def parse_source(source: str | int) -> int | str:
-    """'0' → camera 0; anything else is a path or URL (kept as a string)."""
-    if isinstance(source, int):
-        return source
+    """'0' → camera 0; anything else is a path or URL (kept as a string).
+
+    Only ASCII digits make a camera index ('²' and '٣' are names); an index over ``MAX_CAMERA``
+    is a usage error (exit 2), not an OpenCV overflow.
+    """
     s = str(source).strip()
-    return int(s) if s.isdigit() else s
+    if not (isinstance(source, int) or (s.isascii() and s.isdigit())):
+        return s
+    if len(s) > 6 or int(s) > MAX_CAMERA:
+        raise EdgeCNNError(f"--source {s[:24]}{'…' if len(s) > 24 else ''}: camera index out of range "
+                           f"(0 to {MAX_CAMERA})", exit_code=2)
+    return int(s)
 
 
 def is_live(source: int | str) -> bool:
@@ -142,7 +152,12 @@ class FrameSource:
         src = self.source
         if isinstance(src, str) and not is_live(src):
             p = Path(src)
-            if not p.exists():
+            try:
+                found = p.exists()
+            except (OSError, ValueError) as e:  # a name too long for the file system, a NUL in it
+                raise EdgeCNNError(f"{src[:200]}{'…' if len(src) > 200 else ''}: cannot open "
+                                   f"({getattr(e, 'strerror', None) or e})") from None
+            if not found:
                 raise EdgeCNNError(f"{src}: no such file (--source takes a camera index such as 0, a video file or a URL)")
             if p.is_dir():
                 raise EdgeCNNError(f"{src}: is a folder, not a video")

@@ -134,3 +134,16 @@ def test_pipe_or_device_source_refused_before_opening(tmp_path, kind):
     with pytest.raises(EdgeCNNError, match="only regular files") as e:
         FrameSource(str(special))
     assert str(special) in str(e.value) and time.monotonic() - t0 < 2
+
+
+@pytest.mark.parametrize("text, code, needle", [
+    ("²", 1, "no such file"),                      # str.isdigit() said yes, int() said no: 'unexpected ValueError'
+    ("٣", 1, "no such file"),                      # an Arabic-Indic 3 is a name, not camera 3
+    ("99999999999999999999", 2, "out of range"),   # overflowed inside OpenCV: 'unexpected error'
+    ("x" * 5000, 1, "File name too long"),         # 'unexpected OSError'
+])
+def test_odd_sources_are_one_clear_line(text, code, needle):
+    """Issue 14 item 11: camera indices and names that gave 'unexpected ...' instead of a line naming them."""
+    with pytest.raises(EdgeCNNError, match=needle) as e:
+        FrameSource(text)
+    assert e.value.exit_code == code and text[:20] in str(e.value)
