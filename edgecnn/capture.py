@@ -94,6 +94,33 @@ def _quiet_stderr():
         os.close(saved)
 
 
+def check_video(path: str | os.PathLike, frames: int) -> str | None:
+    """Why the video just written at ``path`` is not usable, or None when it is.
+
+    OpenCV's ``VideoWriter`` reports no write errors: on a full disk it leaves a file without its
+    index ("moov atom not found") and says nothing. So the file is opened again and its frame
+    count compared with what was written, before it may replace an older video.
+    """
+    with _quiet_stderr():
+        cap = cv2.VideoCapture(str(path))
+        try:
+            if not cap.isOpened():
+                return "the written file does not open (disk full?)"
+            count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+            if count <= 0:  # some containers do not store a count: read them through
+                count = 0
+                while cap.grab():
+                    count += 1
+            if count != frames:
+                return f"the written file holds {count} of {frames} frames (disk full?)"
+            # AVI and MKV headers state the count even when the data was cut short: the last frame must decode
+            if frames and not (cap.set(cv2.CAP_PROP_POS_FRAMES, frames - 1) and cap.read()[0]):
+                return f"the written file's last frame ({frames}) does not decode (disk full?)"
+        finally:
+            cap.release()
+    return None
+
+
 def _is_video_device(path: Path) -> bool:
     """A V4L2 camera given by its device path (``/dev/video0``): a character device OpenCV opens as a camera."""
     import stat

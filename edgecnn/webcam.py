@@ -181,6 +181,13 @@ class VideoOut:
             return None
         self.writer.release()
         self.writer = None
+        from .capture import check_video  # VideoWriter reports no write errors: check before replacing
+
+        problem = check_video(self._tmp, self.frames)
+        if problem:
+            self.abort()
+            kept = "; the existing file is unchanged" if self.target.exists() else ""
+            raise EdgeCNNError(f"{self.target}: video not saved: {problem}{kept}")
         self._ctx.__exit__(None, None, None)
         return str(self.target)
 

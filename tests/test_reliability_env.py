@@ -316,3 +316,39 @@ def test_control_characters_in_a_name_stay_on_one_line(tmp_path, model):
     line = assert_fails_cleanly(r, 1, "x\\nerror: FAKE.png", "not an image")
     assert r.stderr.count("\n") == sum(1 for _ in r.stderr.splitlines())  # nothing but whole lines
     assert not any(ln.startswith("error: FAKE") for ln in r.stderr.splitlines()), line
+
+
+class _ShortWriter:
+    """cv2.VideoWriter on a disk that fills up: it reports no error, and the file it leaves is cut short."""
+
+    def __init__(self, path, *args):
+        self.path, self.real = path, _REAL_WRITER(path, *args)
+
+    def isOpened(self):
+        return self.real.isOpened()
+
+    def write(self, frame):
+        self.real.write(frame)
+
+    def release(self):
+        self.real.release()
+        data = Path(self.path).read_bytes()
+        Path(self.path).write_bytes(data[: len(data) // 2])
+
+
+_REAL_WRITER = cv2.VideoWriter
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".avi"])
+def test_webcam_save_on_a_full_disk_keeps_the_old_video(tmp_path, video, model, monkeypatch, ext):
+    """Issue 14 item 1: on a full disk webcam --save exited 0, 'wrote' a video that did not open, and the old,
+    good video was gone. The written file is checked (it opens, its frame count matches) before the rename."""
+    save = tmp_path / f"v{ext}"
+    r = cli("webcam", "--model", model, "--source", video, "--no-show", "--save", save, "--max-frames", "3")
+    assert r.exit_code == 0, r.output
+    old = save.read_bytes()
+    monkeypatch.setattr(cv2, "VideoWriter", _ShortWriter)
+    r = cli("webcam", "--model", model, "--source", video, "--no-show", "--save", save)
+    assert_fails_cleanly(r, 1, str(save), "not saved", "unchanged")
+    assert save.read_bytes() == old and leftovers(tmp_path) == []
+    assert "wrote" not in r.output
