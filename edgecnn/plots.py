@@ -1,8 +1,10 @@
-"""The evaluation picture, drawn with OpenCV (no matplotlib, no TensorFlow).
+"""The evaluation picture: matplotlib when it is installed (the [train] extra), else OpenCV; never TensorFlow.
 
 One image: the confusion matrix, a grid of the most confident mistakes (each digit with
 its true and predicted label), and — for a run directory — the training curves.
 :func:`evaluation_figure` returns the BGR array; :func:`save_png` writes it atomically.
+With matplotlib the matrix has a colour bar (log scale, so 0.1% errors show beside 99% hits) and
+readable counts, and the curves have a legend and whole-epoch ticks.
 """
 
 from __future__ import annotations
@@ -27,6 +29,109 @@ def figure_size(curves: bool) -> tuple[int, int]:
 def evaluation_figure(evaluation, images: np.ndarray, history: list[dict] | None = None,
                       title: str = "") -> np.ndarray:
     """The confusion matrix | misclassified digits [| training curves] as an H×W×3 uint8 BGR image."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return _opencv_figure(evaluation, images, history, title)
+    return _matplotlib_figure(evaluation, images, history, title)
+
+
+def _matplotlib_figure(evaluation, images, history, title) -> np.ndarray:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+
+    width, height = figure_size(bool(history))
+    dpi = 100
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    fig.suptitle(title or f"accuracy {100 * evaluation.accuracy:.2f}% on {evaluation.count} images", fontsize=12)
+    n_panels = 3 if history else 2
+    outer = fig.add_gridspec(1, n_panels, left=0.045, right=0.985, top=0.86, bottom=0.1, wspace=0.28)
+
+    # confusion matrix: share of each true class, log colour scale; every non-zero count written in its cell
+    confusion = np.asarray(evaluation.confusion)
+    n = len(confusion)
+    share = confusion / confusion.sum(axis=1, keepdims=True).clip(min=1)
+    ax = fig.add_subplot(outer[0])
+    errors = np.where((share > 0) & ~np.eye(n, dtype=bool), share, np.nan)
+    im = ax.imshow(errors, cmap="Reds", norm=LogNorm(vmin=1e-4, vmax=1))
+    from matplotlib.patches import Rectangle
+
+    for t in range(n):  # the diagonal (read right) in green, darker the higher the class's accuracy
+        ax.add_patch(Rectangle((t - 0.5, t - 0.5), 1, 1, color="#2e7d32", alpha=0.25 + 0.75 * float(share[t, t]), lw=0))
+    for t in range(n):
+        for q in range(n):
+            v = int(confusion[t, q])
+            if v:
+                diag = t == q
+                ax.text(q, t, str(v), ha="center", va="center", fontsize=7.5 if diag else 7,
+                        fontweight="bold" if diag else "normal",
+                        color="white" if (diag and share[t, q] > 0.5) or share[t, q] > 0.3 else "black")
+    ax.set_xticks(range(n))
+    ax.set_yticks(range(n))
+    ax.tick_params(labelsize=8, length=0)
+    ax.set_xlabel("predicted", fontsize=9)
+    ax.set_ylabel("true", fontsize=9)
+    ax.set_title("confusion (counts; green: read right)", fontsize=9)
+    bar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("errors: share of the true class", fontsize=7)
+
+    # most confident mistakes: the digit, true → predicted and the confidence
+    rows, cols = GRID
+    inner = outer[1].subgridspec(rows, cols, hspace=0.55, wspace=0.1)
+    head = fig.add_subplot(outer[1])
+    head.axis("off")
+    head.set_title("most confident mistakes (true → predicted)", fontsize=9, pad=14)
+    if not evaluation.mistakes:
+        head.text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize=11, transform=head.transAxes)
+    for k, m in enumerate(evaluation.mistakes[: rows * cols]):
+        a = fig.add_subplot(inner[divmod(k, cols)])
+        a.imshow(np.asarray(images[m.index], np.uint8), cmap="gray_r", vmin=0, vmax=255)
+        a.set_xticks([])
+        a.set_yticks([])
+        a.set_title(f"{m.true}→{m.pred} {m.confidence:.2f}", fontsize=7, color="#b00000", pad=2)
+
+    if history:
+        _mpl_curves(fig, outer[2], history)
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    return np.ascontiguousarray(rgba[:, :, 2::-1])  # RGBA → BGR
+
+
+def _mpl_curves(fig, spec, history: list[dict]) -> None:
+    """Accuracy and loss per epoch, train and validation, with a legend; one epoch shows as points with values."""
+    from matplotlib.ticker import MaxNLocator
+
+    epochs = [int(e.get("epoch", i + 1)) for i, e in enumerate(history)]
+    inner = spec.subgridspec(2, 1, hspace=0.45)
+    for row, metric in enumerate(("accuracy", "loss")):
+        ax = fig.add_subplot(inner[row])
+        for key, style, name in ((metric, "-o", "train"), (f"val_{metric}", "--s", "validation")):
+            pts = [(ep, e[key]) for ep, e in zip(epochs, history) if isinstance(e.get(key), (int, float))]
+            if not pts:
+                continue
+            xs, ys = zip(*pts)
+            ax.plot(xs, ys, style, markersize=4, linewidth=1.5, label=name)
+            if len(pts) == 1:
+                ax.annotate(f"{ys[0]:.4g}", (xs[0], ys[0]), textcoords="offset points", xytext=(6, 4), fontsize=7)
+        if len(epochs) == 1:
+            ax.set_xlim(epochs[0] - 1, epochs[0] + 1)
+            ax.set_xticks(epochs)
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.set_ylabel(metric, fontsize=8)
+        if row == 0:
+            ax.set_title(f"training ({len(epochs)} epoch{'s' if len(epochs) != 1 else ''})", fontsize=9)
+            ax.legend(fontsize=7, loc="lower right")
+        else:
+            ax.set_xlabel("epoch", fontsize=8)
+
+
+def _opencv_figure(evaluation, images, history, title) -> np.ndarray:
     import cv2
 
     panels = [_confusion(evaluation.confusion), _mistakes(evaluation.mistakes, images)]

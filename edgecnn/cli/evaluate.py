@@ -43,8 +43,13 @@ def evaluate(
     if source.kind == "keras":
         require_training_stack(f"evaluating {source.path.name}", "tensorflow", "keras")
     split = _test_set(data, load_split)
-    probs = ev.predict(source, split.images, threads=threads,
-                       device=runtime_device(device) if source.kind == "onnx" else "cpu")
+    if source.kind == "keras":
+        from .tfquiet import quiet_tensorflow
+
+        with quiet_tensorflow():
+            probs = ev.predict(source, split.images, threads=threads)
+    else:
+        probs = ev.predict(source, split.images, threads=threads, device=runtime_device(device))
     result = ev.score(probs, split.labels, top=GRID[0] * GRID[1])
     out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
     out["mistakes"] = out["mistakes"][:SHOWN_MISTAKES]
@@ -53,7 +58,7 @@ def evaluate(
 
         history = ev.load_history(source.history)
         save_png(plot, evaluation_figure(result, split.images, history,
-                                         f"{source.path.name}: accuracy {100 * result.accuracy:.2f}% on {result.count} images"))
+                                         f"{_name(source)}: accuracy {100 * result.accuracy:.2f}% on {result.count} images"))
         out["plot"] = str(plot)
     if json_out:
         print_json(out)
@@ -77,6 +82,15 @@ def _test_set(data, load_split):
         return load_split("test", None)
     except EdgeCNNError:
         raise EdgeCNNError(f"the MNIST test set is not installed here; {WHERE_MNIST}") from None
+
+
+def _name(source) -> str:
+    """What a figure calls the model: the run (runs/edge-s2d), not just model.keras."""
+    if source.run_dir is not None:
+        return str(source.run_dir)
+    if source.path.stem.split(".")[0] in ("model", "last", "best"):
+        return f"{source.path.parent.name}/{source.path.name}"
+    return source.path.name
 
 
 def _report(r: dict) -> None:
