@@ -16,8 +16,11 @@ conversion to 8 bits works in bands of rows, so peak memory stays near file + de
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -74,8 +77,10 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
     flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
+    _quiet_opencv()
     try:
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+        with quiet_stderr():  # libjpeg and libtiff print their own warnings straight to stderr
+            img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         img = None
     if img is None or img.size == 0:
@@ -83,6 +88,39 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
     if _truncated(data):
         raise EdgeCNNError(f"{name}: truncated image file")
     return to_bgr8(img)
+
+
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send file descriptor 2 to /dev/null while C libraries run (the one-line error contract holds for them too)."""
+    with _STDERR_LOCK:
+        try:
+            sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError, AttributeError):
+            yield
+            return
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)
+            os.close(null)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _quiet_opencv() -> None:
+    """OpenCV's own log lines ("[ WARN:0] ... TIFFReadDirectory", "[ERROR:0] imdecode_") off, once."""
+    import cv2
+
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    except AttributeError:  # pragma: no cover - very old OpenCV
+        pass
 
 
 def to_bgr8(img: np.ndarray) -> np.ndarray:

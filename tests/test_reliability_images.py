@@ -375,3 +375,20 @@ def test_worst_accepted_image_stays_under_the_memory_ceiling(tmp_path):
     p = tmp_path / "f64.tiff"
     cv2.imwrite(str(p), _gradient(side, side, 4, np.float64, 1.0))
     assert _peak_read(p) < 1 << 30
+
+
+def test_codec_libraries_print_nothing(capfd):
+    """Issue 14 item 12: libjpeg ("Corrupt JPEG data"), libtiff and OpenCV's own log ("[ WARN:0]", "[ERROR:0]")
+    wrote lines to stderr beside our one error line."""
+    img = np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    jpg = bytearray(cv2.imencode(".jpg", img)[1].tobytes())
+    jpg[2000:2010] = b"\xff\xd0" * 5  # restart markers in the middle of the scan: libjpeg warns
+    odd_tiff = _tiff_header(10, 10, 8, 3) + b"\0" * 300  # no real strip sizes: libtiff warns
+    bad_gif = b"GIF89a\x0a\x00\x0a\x00" + b"\x00" * 40  # OpenCV logs an ERROR line
+    for data in (bytes(jpg), odd_tiff, bad_gif):
+        try:
+            decode_image(data, name="odd")
+        except EdgeCNNError:
+            pass
+    out = capfd.readouterr()
+    assert out.err == "" and out.out == ""
