@@ -70,6 +70,14 @@ class Summary:
 
 # ---------------------------------------------------------------------------- display
 
+def opencv_has_gui() -> bool:
+    """False for OpenCV builds without window support (opencv-python-headless: "GUI: NONE")."""
+    for line in cv2.getBuildInformation().splitlines():
+        if line.strip().startswith("GUI:"):
+            return line.split(":", 1)[1].strip().upper() not in ("NONE", "")
+    return True
+
+
 def display_available() -> bool:
     """Whether OpenCV can open a window here.
 
@@ -78,7 +86,7 @@ def display_available() -> bool:
     """
     if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
         return True
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or not opencv_has_gui():
         return False
     import subprocess
 
@@ -93,13 +101,39 @@ def display_available() -> bool:
 class Window:
     """The live window; turns itself off (headless) when OpenCV cannot show one, never raising."""
 
-    def __init__(self, enabled: bool, warn: Callable[[str], None]):
+    HINT = "q/Esc: quit   c: crops"
+
+    def __init__(self, enabled: bool, warn: Callable[[str], None], pace_fps: float = 0.0):
+        """``pace_fps``: show a video file at its own speed (0: as fast as frames come, as for a camera)."""
         self.enabled, self.crops, self.warn = enabled, False, warn
+        self.interval = 1.0 / pace_fps if pace_fps and pace_fps > 0 else 0.0
+        self._next = None
+        self._crops_placed = False
         if enabled:
             try:
                 cv2.namedWindow(WINDOW, cv2.WINDOW_AUTOSIZE)
             except cv2.error:
                 self._off("OpenCV cannot open a window here")
+
+    def _with_hint(self, frame: np.ndarray) -> np.ndarray:
+        """A copy of ``frame`` with the keys in its top-right corner (the window only, not the saved video)."""
+        img = frame.copy()
+        scale = max(0.4, min(img.shape[:2]) / 900)
+        (tw, th), base = cv2.getTextSize(self.HINT, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        x = max(0, img.shape[1] - tw - 10)
+        cv2.rectangle(img, (x, 0), (img.shape[1], th + base + 8), (0, 0, 0), -1)
+        cv2.putText(img, self.HINT, (x + 5, th + 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
+        return img
+
+    def _wait_ms(self) -> int:
+        """How long to wait for a key: 1 ms, or until the file's next frame is due."""
+        if not self.interval:
+            return 1
+        now = time.perf_counter()
+        self._next = now if self._next is None else max(self._next, now - self.interval)
+        wait = self._next - now
+        self._next += self.interval
+        return max(1, int(round(wait * 1000)))
 
     def _off(self, why: str) -> None:
         self.enabled = False
@@ -110,16 +144,22 @@ class Window:
         if not self.enabled:
             return None
         try:
-            cv2.imshow(WINDOW, frame)
+            cv2.imshow(WINDOW, self._with_hint(frame))
             if self.crops:
+                if not self._crops_placed:  # beside the main window, not on top of it
+                    cv2.namedWindow(CROPS, cv2.WINDOW_AUTOSIZE)
+                    cv2.moveWindow(WINDOW, 0, 0)
+                    cv2.moveWindow(CROPS, frame.shape[1] + 20, 0)
+                    self._crops_placed = True
                 cv2.imshow(CROPS, crops())
-            key = cv2.waitKey(1) & 0xFF
+            key = cv2.waitKey(self._wait_ms()) & 0xFF
             if key in QUIT_KEYS or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 return "quit"
             if key in CROPS_KEYS:
                 self.crops = not self.crops
                 if not self.crops:
                     cv2.destroyWindow(CROPS)
+                    self._crops_placed = False
         except cv2.error:
             self._off("the window could not be drawn")
         return None
@@ -241,11 +281,15 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
     source = FrameSource(opts.source, opts.width, opts.height)  # first: a source that won't open is the one error line
     show = opts.show and display_available()
     if opts.show and not show:
-        say("note: no usable display (DISPLAY/WAYLAND_DISPLAY unset or unreachable); running headless")
+        if not opencv_has_gui():
+            say("note: this OpenCV has no window support (opencv-python-headless?); `pip install opencv-python` "
+                "for the window; running headless")
+        else:
+            say("note: no usable display (DISPLAY/WAYLAND_DISPLAY unset or unreachable); running headless")
     need_drawing = show or opts.save is not None
     tracker = Tracker(min_confidence=opts.min_confidence)
     summary = Summary()
-    window = Window(show, say)
+    window = Window(show, say, pace_fps=0.0 if source.live else source.fps)  # a file plays at its own speed
     video = VideoOut(opts.save, source.fps) if opts.save is not None else None
     ok = False
     t_start = time.perf_counter()
