@@ -31,6 +31,10 @@ URL_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://"
 RETRIES = 10          # failed reads in a row before a live source is given up
 RETRY_WAIT = 0.05     # seconds between those tries
 FIRST_FRAME_WAIT = 5.0  # seconds a camera may take to deliver its first frame
+MAX_FRAME_PIXELS = 64_000_000  # the image limit (imageio.MAX_PIXELS) applies to frames too
+
+# FFmpeg's "[mjpeg @ 0x…] overread" lines would break the one-line contract (read at FFmpeg's start-up)
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
 
 try:  # OpenCV's own warnings ("can't open camera by index") would break the one-line contract
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
@@ -121,6 +125,31 @@ def check_video(path: str | os.PathLike, frames: int) -> str | None:
     return None
 
 
+def _too_large(source, w: int, h: int) -> str:
+    return (f"{_describe(source)}: frames of {w}×{h} are too large ({w * h / 1e6:.0f} Mpx; "
+            f"limit {MAX_FRAME_PIXELS / 1e6:.0f} Mpx)")
+
+
+def _check_image_header(path: Path) -> None:
+    """A still image given as --source: the image limits apply before FFmpeg decodes it (a 16000² PNG took 1.6 GB)."""
+    from .imageio import MAX_DECODED_BYTES, header_info
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return  # VideoCapture will say what is wrong
+    info = header_info(head)
+    if info is None or info[0] <= 0 or info[1] <= 0:
+        return
+    w, h, channels, depth = info
+    if w * h > MAX_FRAME_PIXELS:
+        raise EdgeCNNError(_too_large(path, w, h))
+    if w * h * channels * depth > MAX_DECODED_BYTES:
+        raise EdgeCNNError(f"{path}: image too large to decode ({w}×{h}, {channels} channel(s) of {8 * depth} bits; "
+                           f"limit {MAX_DECODED_BYTES / 1e6:.0f} MB)")
+
+
 def _is_video_device(path: Path) -> bool:
     """A V4L2 camera given by its device path (``/dev/video0``): a character device OpenCV opens as a camera."""
     import stat
@@ -172,6 +201,7 @@ class FrameSource:
         self._cond = threading.Condition()
         self._latest: tuple[int, float, np.ndarray] | None = None
         self._taken = -1
+        self._too_large: tuple[int, int] | None = None
         self._open()
 
     # ------------------------------------------------------------------ opening and closing
@@ -192,6 +222,7 @@ class FrameSource:
                 check_regular(p, kind="a video file")
             if not os.access(p, os.R_OK):
                 raise EdgeCNNError(f"{src}: permission denied")
+            _check_image_header(p)
         with _quiet_stderr():
             cap = cv2.VideoCapture(src)
             opened = cap.isOpened()
@@ -201,6 +232,10 @@ class FrameSource:
                 raise EdgeCNNError(_camera_hint(src))
             what = "stream" if self.live else "video file"
             raise EdgeCNNError(f"{src}: cannot open as a {what} (not a format OpenCV/FFmpeg can read{', or unreachable' if self.live else ''})")
+        w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+        if w * h > MAX_FRAME_PIXELS:  # refused before a single frame is decoded
+            cap.release()
+            raise EdgeCNNError(_too_large(src, w, h))
         self._cap = cap
         if isinstance(src, int) and self.size:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
@@ -256,6 +291,10 @@ class FrameSource:
             if ok:
                 if not _good(image):
                     return None
+                if image.shape[0] * image.shape[1] > MAX_FRAME_PIXELS:  # a stream whose frames grew
+                    self._too_large = (image.shape[1], image.shape[0])
+                    self.stats.ended = "frame too large"
+                    return False
                 image = _bgr(image)
                 if self.size and not isinstance(self.source, int) and (image.shape[1], image.shape[0]) != self.size:
                     image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
@@ -299,6 +338,14 @@ class FrameSource:
         else:
             yield from self._iter_file()
 
+    def _check_ended(self) -> None:
+        """A source that ended on a frame over the limit, or without a single good frame, is an error."""
+        if self._too_large:
+            raise EdgeCNNError(_too_large(self.source, *self._too_large))
+        if self.stats.read == 0:
+            what = "no frame could be read" + (f" ({self.stats.skipped} corrupt)" if self.stats.skipped else "")
+            raise EdgeCNNError(f"{_describe(self.source)}: {what}; not a video OpenCV/FFmpeg can decode")
+
     def _iter_file(self) -> Iterator[Frame]:
         n = 0
         fps = self.fps or 30.0
@@ -306,6 +353,7 @@ class FrameSource:
             image = self._read_one()
             if image is False:
                 self.stats.ended = self.stats.ended or "end of file"
+                self._check_ended()
                 return
             if image is not None:
                 self.stats.read += 1
@@ -322,6 +370,8 @@ class FrameSource:
                 latest = self._latest
                 if latest is None or latest[0] <= self._taken:
                     if self.stats.ended or self._stop.is_set():
+                        if not self._stop.is_set():
+                            self._check_ended()
                         return
                     continue
                 self._taken = latest[0]

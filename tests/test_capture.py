@@ -147,3 +147,52 @@ def test_odd_sources_are_one_clear_line(text, code, needle):
     with pytest.raises(EdgeCNNError, match=needle) as e:
         FrameSource(text)
     assert e.value.exit_code == code and text[:20] in str(e.value)
+
+
+def test_source_without_a_single_frame_is_an_error(tmp_path):
+    """Issue 14 item 14: random bytes as --source exited 0 ('0 frames ... stopped: end of file') after a dozen
+    FFmpeg lines; a source that yields no frame is exit 1 with one line naming it, and FFmpeg stays quiet."""
+    import subprocess
+    import sys
+
+    p = tmp_path / "random_bytes.jpg"
+    p.write_bytes(b"\xff\xd8\xff\xe0" + np.random.default_rng(0).integers(0, 256, 20000, dtype=np.uint8).tobytes())
+    with pytest.raises(EdgeCNNError, match="no frame could be read") as e:
+        with FrameSource(str(p)) as src:
+            list(src)
+    assert str(p) in str(e.value)
+    pytest.importorskip("onnx")
+    from runtime_helpers import tiny_onnx
+
+    model = tiny_onnx(tmp_path / "tiny.onnx")
+    r = subprocess.run([sys.executable, "-m", "edgecnn", "webcam", "--source", str(p), "--no-show", "--model", str(model)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and str(p) in lines[0] and "@ 0x" not in r.stderr, r.stderr
+
+
+def test_frames_over_the_image_limit_refused_before_reading(video, monkeypatch):
+    """Issue 14 item 5: a 12000² MJPEG video as --source took 2.1 GB; frames are held to the image limits."""
+    monkeypatch.setattr(capture, "MAX_FRAME_PIXELS", 640 * 480 - 1)
+    reads = []
+    monkeypatch.setattr(FrameSource, "_read_one", lambda self: reads.append(1) or False)
+    with pytest.raises(EdgeCNNError, match="too large") as e:
+        FrameSource(str(video))
+    assert str(video) in str(e.value) and "640×480" in str(e.value) and not reads
+
+
+def test_still_image_source_over_the_limit_refused_before_decoding(tmp_path, monkeypatch):
+    """Issue 14 item 5: a 16000² PNG as --source took 1.6 GB in FFmpeg."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    p = tmp_path / "huge.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 16000, 16000, 8, 2, 0, 0, 0))
+                  + chunk(b"IEND", b""))
+    monkeypatch.setattr(capture.cv2, "VideoCapture", lambda *a: pytest.fail("opened an image over the limit"))
+    with pytest.raises(EdgeCNNError, match="too large"):
+        FrameSource(str(p))
