@@ -181,6 +181,7 @@ class SpySource:
     """Stands in for FrameSource: yields frames of a photo, then Ctrl-C; records close()."""
 
     instances: list = []
+    live = True  # a camera
 
     def __init__(self, source, width=None, height=None, **kw):
         from edgecnn.capture import Stats
