@@ -9,6 +9,8 @@ model without them works with the defaults and one warning, if its shapes fit
 from __future__ import annotations
 
 import os
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from .errors import EdgeCNNError
 from .metadata import MetadataError, ModelInfo, decode
 
 _WARNED: set[str] = set()
+RUN_BUDGET = 30.0  # seconds for one batch (a batch of 256 takes ~0.1 s with the bundled models)
 MAX_MODEL_BYTES = 512 * 1024 * 1024  # a digit classifier is a few MB; ONNX's own protobuf limit is 2 GB
 
 
@@ -32,6 +35,47 @@ def default_model_path() -> Path:
                        "pass --model PATH or rebuild them with scripts/build_default_model.sh")
 
 
+class _Watchdog:
+    """One thread that sets ``RunOptions.terminate`` on runs past their deadline (a thread per run cost ~0.2 ms)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._jobs: dict[int, tuple[float, object]] = {}
+        self._next = 0
+        self._wake = float("inf")  # when the thread will next look, unless notified
+        self._thread: threading.Thread | None = None
+
+    def watch(self, options, seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="edgecnn-watchdog", daemon=True)
+                self._thread.start()
+            self._next += 1
+            self._jobs[self._next] = (deadline, options)
+            if deadline < self._wake:
+                self._cond.notify()
+            return self._next
+
+    def forget(self, job: int) -> None:
+        with self._cond:
+            self._jobs.pop(job, None)
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for job, (deadline, options) in list(self._jobs.items()):
+                    if deadline <= now:
+                        options.terminate = True
+                        del self._jobs[job]
+                self._wake = min((d for d, _ in self._jobs.values()), default=now + 3600.0)
+                self._cond.wait(timeout=max(0.0, self._wake - now))
+
+
+_WATCHDOG = _Watchdog()
+
+
 def max_threads() -> int:
     """The most onnxruntime threads a model may use: this machine's CPU cores (more only slows it down)."""
     return max(1, os.cpu_count() or 1)
@@ -39,6 +83,8 @@ def max_threads() -> int:
 
 class OnnxModel:
     """An onnxruntime session for a 28×28 digit classifier."""
+
+    run_budget = RUN_BUDGET  # seconds one session.run may take
 
     def __init__(self, path: str | os.PathLike | None = None, threads: int = 1, device: str = "cpu"):
         import onnxruntime as ort
@@ -131,11 +177,22 @@ class OnnxModel:
         return self._run(x)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
+        import onnxruntime as ort
+
+        # A time budget per run: a Loop of 2⁶² iterations (or any graph far slower than a digit classifier)
+        # is stopped by onnxruntime's terminate flag, which it checks between nodes, in loops too.
+        options = ort.RunOptions()
+        job = _WATCHDOG.watch(options, self.run_budget)
         try:
-            y = np.asarray(self.session.run([self.output_name], {self.input_name: x})[0], np.float32)
+            y = np.asarray(self.session.run([self.output_name], {self.input_name: x}, options)[0], np.float32)
         except Exception as e:  # a graph that loads but fails when run (onnxruntime's Fail/RuntimeException/...)
+            if options.terminate:
+                raise EdgeCNNError(f"{self.path}: the model failed when run (stopped after {self.run_budget:g} s on a "
+                                   f"batch of {len(x)}; a 28×28 classifier takes milliseconds)") from None
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise EdgeCNNError(f"{self.path}: the model failed when run ({first[:200]})") from None
+        finally:
+            _WATCHDOG.forget(job)
         if y.ndim != 2 or y.shape[0] != len(x) or y.shape[1] != len(self.labels):
             raise EdgeCNNError(f"{self.path}: the model returned shape {list(y.shape)}; expected [{len(x)}, {len(self.labels)}]")
         if not np.isfinite(y).all():  # NaN would reach --json as a bare NaN, which is not JSON

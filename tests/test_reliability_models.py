@@ -272,3 +272,42 @@ def test_metadata_text_shown_is_escaped():
 
     info = decode({"edgecnn.arch": "conv\x1b[31m\nFAKE", "edgecnn.test_accuracy": "NaN"})
     assert info.arch.isprintable() and "\n" not in info.arch and info.test_accuracy is None
+
+
+def _endless_loop_model(path):
+    """Shapes that fit, plus a Loop of 2⁶² iterations feeding the scores: predict and evaluate never ended."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Add", ["acc_in", "one"], ["acc_out"])],
+        "body",
+        [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("acc_in", TensorProto.FLOAT, [])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("acc_out", TensorProto.FLOAT, [])],
+        [numpy_helper.from_array(np.array(1.0, np.float32), "one")])
+    inits = [numpy_helper.from_array(np.array(2**62, np.int64), "M"), numpy_helper.from_array(np.array(True), "c"),
+             numpy_helper.from_array(np.array(0.0, np.float32), "z"), numpy_helper.from_array(np.zeros((784, 10), np.float32), "W"),
+             numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")]
+    nodes = [helper.make_node("Loop", ["M", "c", "z"], ["acc"], body=body), helper.make_node("Reshape", ["image", "shape"], ["flat"]),
+             helper.make_node("MatMul", ["flat", "W"], ["mm"]), helper.make_node("Add", ["mm", "acc"], ["scores"])]
+    g = helper.make_graph(nodes, "loop", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+                          [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    m.metadata_props.add(key="edgecnn.version", value="test")
+    onnx.save(m, str(path))
+    return path
+
+
+def test_endless_model_is_stopped_by_the_time_budget(tmp_path, photo, monkeypatch):
+    """Issue 14 item 3: a Loop of 2⁶² iterations hung predict and evaluate until killed."""
+    import time
+
+    from edgecnn.onnxmodel import OnnxModel
+
+    monkeypatch.setattr(OnnxModel, "run_budget", 0.5)
+    path = _endless_loop_model(tmp_path / "loop.onnx")
+    t0 = time.monotonic()
+    assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "stopped after 0.5 s")
+    assert_fails_cleanly(cli("evaluate", path), 1, str(path), "stopped after 0.5 s")
+    assert time.monotonic() - t0 < 20
