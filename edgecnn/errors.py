@@ -1,7 +1,10 @@
 """The one exception type that means "the user gave us something we cannot use"."""
 
+import contextlib
 import os
+import signal
 import sys
+import threading
 
 
 def one_line(text: str) -> str:
@@ -54,3 +57,29 @@ class FileMissing(EdgeCNNError, FileNotFoundError):
 
     def __str__(self) -> str:
         return str(self.args[0])  # our one line, not OSError's "[Errno 2] ..."
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: ``finally`` blocks and context managers remove temporary files."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While the block runs (main thread only), SIGTERM raises :class:`Terminated` instead of killing the process
+    on the spot: a ``kill`` during export or ``webcam --save`` leaves no temporary file behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated("terminated (SIGTERM)")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not allowed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -17,17 +17,59 @@ from typing import Iterator
 from .errors import EdgeCNNError, FileMissing
 
 
+STALE_SECONDS = 3600  # a temporary file without a process id in its name is stale after an hour
+
+
 def _temp_beside(target: Path) -> Path:
-    """A new empty temporary file in ``target``'s folder (created if missing), keeping ``target``'s extension."""
+    """A new empty temporary file in ``target``'s folder (created if missing), keeping ``target``'s extension.
+
+    Its name, ``.STEM.PID-RANDOM.tmpSUFFIX``, carries the writer's process id, so the next write to the
+    same target removes what a killed writer (SIGKILL, power loss) left behind.
+    """
     folder = target.parent if str(target.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_stale(folder, target)
         # The temp name keeps the target's extension: savers such as Keras' check it.
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}-", suffix=f".tmp{target.suffix}", dir=folder)
     except OSError as e:
         raise EdgeCNNError(f"cannot write to {folder}: {e.strerror or e}") from None
     os.close(fd)
     return Path(tmp)
+
+
+def _remove_stale(folder: Path, target: Path) -> None:
+    """Remove temporaries for ``target`` whose writer is gone (a dead process id, or an hour old without one)."""
+    import time
+
+    prefix, suffix = f".{target.stem}.", f".tmp{target.suffix}"
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.startswith(prefix) and e.name.endswith(suffix)]
+    except OSError:
+        return
+    for e in entries:
+        middle = e.name[len(prefix): len(e.name) - len(suffix)]
+        pid = middle.split("-", 1)[0] if "-" in middle else ""
+        try:
+            if pid.isdigit():
+                if int(pid) == os.getpid() or _alive(int(pid)):
+                    continue
+            elif time.time() - e.stat(follow_symlinks=False).st_mtime < STALE_SECONDS:
+                continue
+            if e.is_file(follow_symlinks=False):
+                os.unlink(e.path)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # someone else's process (or a number we cannot check): leave its file alone
+    return True
 
 
 def check_writable(target: str | os.PathLike) -> None:

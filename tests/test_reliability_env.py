@@ -353,3 +353,45 @@ def test_webcam_save_on_a_full_disk_keeps_the_old_video(tmp_path, video, model, 
     assert_fails_cleanly(r, 1, str(save), "not saved", "unchanged")
     assert save.read_bytes() == old and leftovers(tmp_path) == []
     assert "wrote" not in r.output
+
+
+def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
+    """Issue 14 item 13: a SIGKILL between write and rename left a hidden .m.*.tmp.onnx behind for good."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    target = tmp_path / "m.onnx"
+    script = ("import os, sys\nfrom edgecnn.fileio import atomic_path\n"
+              "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), 9)\n")
+    r = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, timeout=60)
+    assert r.returncode == -9 and len(leftovers(tmp_path)) == 1  # what a kill leaves
+    old_style = tmp_path / ".m.k2j4h5g6.tmp.onnx"  # a name from before process ids were in it, two hours old
+    old_style.write_bytes(b"x")
+    os.utime(old_style, (time.time() - 7200,) * 2)
+    fresh_other = tmp_path / ".other.1.tmp.onnx"  # another target's: not ours to remove
+    fresh_other.write_bytes(b"x")
+    write_json(target, {"ok": 1})
+    assert leftovers(tmp_path) == [fresh_other.name] and json.loads(target.read_text()) == {"ok": 1}
+
+
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, model, photo, monkeypatch):
+    """Issue 14 item 13: SIGTERM printed nothing and skipped clean-up; now it unwinds like Ctrl-C (exit 130)."""
+    import os
+    import signal
+    import time
+
+    from edgecnn.reader import DigitReader
+
+    before = signal.getsignal(signal.SIGTERM)
+
+    def killed(self, image):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        raise AssertionError("SIGTERM was not delivered")
+
+    monkeypatch.setattr(DigitReader, "read", killed)
+    r = cli("predict", photo, "--model", model, "--save", tmp_path / "out")
+    assert r.exit_code == 130 and "interrupted" in r.stderr and "Traceback" not in r.output
+    assert leftovers(tmp_path) == [] and signal.getsignal(signal.SIGTERM) is before

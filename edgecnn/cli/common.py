@@ -180,8 +180,11 @@ def guarded(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from ..errors import sigterm_as_interrupt
+
         try:
-            return fn(*args, **kwargs)
+            with sigterm_as_interrupt():  # kill: cleaned up like Ctrl-C (no temporary file left behind)
+                return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except EdgeCNNError as e:
