@@ -258,3 +258,51 @@ def _split_pattern(pattern: str) -> tuple[str, list[str]]:
     while parts and not _glob.has_magic(parts[0]) and len(parts) > 1:
         head.append(parts.pop(0))
     return anchor + os.sep.join(head) if head or anchor else "", parts
+
+
+def gunzip_limited(data: bytes, limit: int, name: str) -> bytes:
+    """Inflate gzip ``data`` in steps, refusing as soon as the output would pass ``limit`` bytes.
+
+    ``gzip.decompress`` inflates everything first: an IDX ``.gz`` of a few MB can hold 6 GiB.
+    """
+    import zlib
+
+    d = zlib.decompressobj(wbits=31)  # gzip header and trailer
+    out, total, rest = [], 0, data
+    while rest:
+        chunk = d.decompress(rest, 1 << 20)  # zlib.error for corrupt data: the caller names the file
+        total += len(chunk)
+        if total > limit:
+            raise EdgeCNNError(f"{name}: inflates to over {limit // 2**20} MiB (the limit for this kind of file); refused")
+        out.append(chunk)
+        rest = d.unconsumed_tail
+        if d.eof:
+            if d.unused_data[:2] == b"\x1f\x8b":  # another gzip member follows (concatenated .gz)
+                rest, d = d.unused_data, zlib.decompressobj(wbits=31)
+                continue
+            break
+    if not d.eof:
+        raise EOFError("compressed file ended before the end-of-stream marker was reached")
+    return b"".join(out)
+
+
+def check_zip_sizes(path: str | os.PathLike, total: int, members: dict[str, int] | None = None) -> None:
+    """Refuse a zip (``.keras``, ``.npz``) whose members would inflate past ``total`` bytes together, or past
+    ``members[name]`` for a named one, before anything is inflated. Python's zipfile stops reading a member at
+    its declared size, so the declared sizes bound the memory a reader can be made to use."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip, or a broken one: the format's own reader says so
+    size = 0
+    for info in infos:
+        size += info.file_size
+        limit = (members or {}).get(info.filename)
+        if limit is not None and info.file_size > limit:
+            raise EdgeCNNError(f"{path}: {info.filename} inflates to {info.file_size / 2**20:.0f} MiB "
+                               f"(limit {limit / 2**20:.0f} MiB); refused")
+    if size > total:
+        raise EdgeCNNError(f"{path}: inflates to {size / 2**20:.0f} MiB (limit {total / 2**20:.0f} MiB); refused")

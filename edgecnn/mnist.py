@@ -19,6 +19,7 @@ from .errors import EdgeCNNError
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 SPLITS = {"train": "train", "test": "t10k"}
+MAX_DATA_BYTES = 256 * 1024 * 1024  # one IDX file or npz, inflated (MNIST's train images are 47 MB)
 # The vendored copy in the source tree (works for a clone and an editable install).
 VENDORED = Path(__file__).resolve().parents[1] / "data" / "mnist"
 # The test split inside an installed wheel (pyproject maps data/mnist to edgecnn.mnist_data).
@@ -36,11 +37,13 @@ class Split:
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read one IDX file (gzip or raw) and check its header against its size."""
+    from .fileio import gunzip_limited, read_regular
+
     path = Path(path)
+    raw = read_regular(path, MAX_DATA_BYTES, kind="an IDX file")  # no FIFOs or devices
     try:
-        raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            raw = gunzip_limited(raw, MAX_DATA_BYTES, str(path))  # refused while inflating, not after 6 GiB
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as e:  # zlib.error: corrupt deflate data in a .gz
         raise EdgeCNNError(f"{path}: cannot read IDX file ({e})") from None
     if len(raw) < 8:
@@ -74,8 +77,9 @@ def _validate(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
         raise EdgeCNNError(f"{where}: labels must be a 1-D array, got shape {labels.shape}")
     if len(images) != len(labels):
         raise EdgeCNNError(f"{where}: {len(images)} images but {len(labels)} labels")
-    if len(labels) and int(labels.max()) > 9:
-        raise EdgeCNNError(f"{where}: labels out of range 0..9 (found {int(labels.max())})")
+    if len(labels) and (int(labels.max()) > 9 or int(labels.min()) < 0):
+        bad = int(labels.max()) if int(labels.max()) > 9 else int(labels.min())
+        raise EdgeCNNError(f"{where}: labels out of range 0..9 (found {bad})")
     if images.dtype != np.uint8:
         if images.min() < 0 or images.max() > 255:
             raise EdgeCNNError(f"{where}: pixel values must be in 0..255")
@@ -109,6 +113,10 @@ def _load_idx_split(folder: Path, split: str) -> Split | None:
 
 
 def _load_npz(path: Path, split: str) -> Split | None:
+    from .fileio import check_regular, check_zip_sizes
+
+    check_regular(path, kind="an npz file")
+    check_zip_sizes(path, MAX_DATA_BYTES)  # a 4.9 MB npz can hold a 4.7 GB array
     try:
         with np.load(path, allow_pickle=False) as data:
             keys = set(data.files)

@@ -102,3 +102,59 @@ def test_train_and_export_bad_data(tmp_path, case):
     (run / "model.keras").write_bytes(b"the data is checked first")
     assert_fails_cleanly(cli("export", run, "--data", arg), 1, message)
     assert sorted(p.name for p in run.iterdir()) == ["model.keras"]
+
+
+def test_idx_gz_that_inflates_past_the_limit_is_refused_while_inflating(tmp_path, model, monkeypatch):
+    """Issue 14 item 6: an IDX .gz that inflates to 6 GiB was inflated whole before any check."""
+    import edgecnn.mnist as mnist
+
+    monkeypatch.setattr(mnist, "MAX_DATA_BYTES", 4 * 2**20)  # the real limit is 256 MiB; same code path
+    good_idx(tmp_path)
+    images = tmp_path / "t10k-images-idx3-ubyte"
+    n = 20_000  # 15.7 MB of zeros behind a valid header: 16 KB compressed
+    header = (2051).to_bytes(4, "big") + n.to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+    (tmp_path / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(header + bytes(n * 784)))
+    images.unlink()
+    calls = []
+    real = gzip.decompress
+    monkeypatch.setattr(gzip, "decompress", lambda *a, **k: calls.append(1) or real(*a, **k))
+    r = cli("evaluate", model, "--data", tmp_path)
+    assert_fails_cleanly(r, 1, "t10k-images-idx3-ubyte.gz", "inflates to over 4 MiB")
+    assert not calls
+
+
+def test_npz_holding_a_huge_array_is_refused_before_loading(tmp_path, model, monkeypatch):
+    """Issue 14 item 6: a 4.9 MB npz holding a 4.7 GB array was loaded whole."""
+    import edgecnn.mnist as mnist
+
+    monkeypatch.setattr(mnist, "MAX_DATA_BYTES", 4 * 2**20)
+    p = tmp_path / "big.npz"
+    np.savez_compressed(p, x_test=np.zeros((8000, 28, 28), np.uint8), y_test=np.zeros(8000, np.uint8))
+    assert p.stat().st_size < 100_000
+    monkeypatch.setattr(np, "load", lambda *a, **k: pytest.fail("loaded an npz over the limit"))
+    assert_fails_cleanly(cli("evaluate", model, "--data", p), 1, str(p), "inflates to")
+
+
+def test_negative_labels_are_one_clear_line(tmp_path, model):
+    """Issue 14 item 11: an npz with labels of -1 gave 'unexpected ...' instead of naming the file."""
+    p = tmp_path / "neg.npz"
+    np.savez(p, x_test=np.zeros((3, 28, 28), np.uint8), y_test=np.array([1, -1, 2], np.int64))
+    assert_fails_cleanly(cli("evaluate", model, "--data", p), 1, str(p), "labels out of range 0..9 (found -1)")
+
+
+def test_fifo_as_data_is_refused_unopened(tmp_path, model):
+    """Issue 14 items 3-4: pipes and devices are not data files (a FIFO blocked, /dev/zero never ended)."""
+    import os
+
+    from edgecnn.errors import EdgeCNNError
+    from edgecnn.mnist import read_idx
+
+    fifo = tmp_path / "t10k-labels-idx1-ubyte"
+    os.mkfifo(fifo)
+    with pytest.raises(EdgeCNNError, match="pipe"):
+        read_idx(fifo)
+    with pytest.raises(EdgeCNNError, match="device"):
+        read_idx("/dev/zero")
+    npz = tmp_path / "pipe.npz"
+    os.mkfifo(npz)
+    assert_fails_cleanly(cli("evaluate", model, "--data", npz), 1, str(npz))
