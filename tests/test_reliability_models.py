@@ -311,3 +311,17 @@ def test_endless_model_is_stopped_by_the_time_budget(tmp_path, photo, monkeypatc
     assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "stopped after 0.5 s")
     assert_fails_cleanly(cli("evaluate", path), 1, str(path), "stopped after 0.5 s")
     assert time.monotonic() - t0 < 20
+
+
+def test_keras_file_whose_config_inflates_to_gigabytes_is_refused_before_loading(tmp_path):
+    """Issue 14 item 6: a 4.9 MB .keras whose config.json inflated to 3.5 GB peaked at 8 GB (and exported)."""
+    p = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", '{"keras_version": "3.0.0"}')
+        z.writestr("config.json", '{"class_name": "Sequential", "pad": "' + " " * (20 * 2**20) + '"}')
+    assert p.stat().st_size < 200_000
+    from export.convert import load_keras
+
+    with pytest.raises(EdgeCNNError, match="config.json inflates to 20 MiB") as e:
+        load_keras(p)
+    assert str(p) in str(e.value)
