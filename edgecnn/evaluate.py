@@ -8,6 +8,7 @@ which is imported only then) and :func:`score` turns probabilities and labels in
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,12 @@ def load_history(path: Path | None) -> list[dict]:
         return []
     try:
         value = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []
-    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+
+    def plottable(v) -> bool:  # NaN, Infinity, 1e999 or text would break the curves ('unexpected ValueError')
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and abs(v) < 1e9
+
+    return [{k: v for k, v in e.items() if plottable(v)} for e in value if isinstance(e, dict)]

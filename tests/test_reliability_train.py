@@ -126,3 +126,26 @@ def test_resume_needs_a_resumable_run(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"arch": "edge"}))
     with pytest.raises(EdgeCNNError, match="nothing to resume"):
         resume(tmp_path)
+
+
+def test_history_with_nan_and_infinity_still_plots(tmp_path):
+    """Issue 14 item 11: a history.json holding NaN/Infinity (or 1e999, or text) broke `evaluate --plot`
+    with 'unexpected ValueError'; values that cannot be plotted are left out."""
+    import numpy as np
+
+    from edgecnn.evaluate import load_history, score
+    from edgecnn.plots import evaluation_figure, figure_size
+
+    h = tmp_path / "history.json"
+    h.write_text('[{"epoch": 1, "accuracy": NaN, "loss": Infinity, "val_accuracy": 0.9, "val_loss": -Infinity},'
+                 ' {"epoch": 1e999, "accuracy": 0.95, "loss": 1e999, "val_accuracy": "abc", "val_loss": 0.2},'
+                 ' {"epoch": "abc", "accuracy": 0.97, "loss": 0.1, "val_accuracy": 0.96, "val_loss": 0.15}]')
+    history = load_history(h)
+    assert len(history) == 3 and all(np.isfinite(v) for e in history for v in e.values())
+    rng = np.random.default_rng(0)
+    ev = score(rng.dirichlet(np.ones(10), 50).astype(np.float32), rng.integers(0, 10, 50), top=36)
+    img = evaluation_figure(ev, rng.integers(0, 256, (50, 28, 28), dtype=np.uint8), history)
+    assert (img.shape[1], img.shape[0]) == figure_size(curves=True)
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    assert load_history(deep) == []
