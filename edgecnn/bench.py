@@ -141,10 +141,13 @@ def _macs_from_onnx(path) -> int:
         ins = [shapes.get(i) for i in node.input]
         if node.op_type == "Gemm":
             trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
-            b = ins[1]
+            b = ins[1] if len(ins) > 1 else None
+            if not b or len(b) != 2 or not all(isinstance(d, int) and d > 0 for d in b):
+                continue  # a weight of unknown shape: not counted (was 'unexpected TypeError')
             k = b[1] if trans_b else b[0]
             out = shapes.get(node.output[0]) or [1, b[0] if trans_b else b[1]]
-            total += int(np.prod(out[1:])) * k
+            if all(isinstance(d, int) for d in out[1:]):
+                total += int(np.prod(out[1:])) * k
             continue
         total += _conv_like_macs(node.op_type, ins, shapes.get(node.output[0]) or [])
     return total

@@ -325,3 +325,21 @@ def test_keras_file_whose_config_inflates_to_gigabytes_is_refused_before_loading
     with pytest.raises(EdgeCNNError, match="config.json inflates to 20 MiB") as e:
         load_keras(p)
     assert str(p) in str(e.value)
+
+
+def test_bench_macs_of_a_gemm_whose_weight_shape_is_unknown(tmp_path):
+    """Issue 14 item 11: `bench` on a Gemm whose weight is a graph input of unknown shape gave 'unexpected TypeError'."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from edgecnn.bench import _macs_from_onnx
+
+    s = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
+    nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("Gemm", ["flat", "W"], ["scores"])]
+    g = helper.make_graph(nodes, "gemm", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1]),
+                                          helper.make_tensor_value_info("W", TensorProto.FLOAT, None)],
+                          [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], [s])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    path = tmp_path / "gemm.onnx"
+    onnx.save(m, str(path))
+    assert _macs_from_onnx(path) == 0
