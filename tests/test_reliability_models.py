@@ -320,7 +320,7 @@ def test_keras_file_whose_config_inflates_to_gigabytes_is_refused_before_loading
         z.writestr("metadata.json", '{"keras_version": "3.0.0"}')
         z.writestr("config.json", '{"class_name": "Sequential", "pad": "' + " " * (20 * 2**20) + '"}')
     assert p.stat().st_size < 200_000
-    from export.convert import load_keras
+    from edgecnn.export.convert import load_keras
 
     with pytest.raises(EdgeCNNError, match="config.json inflates to 20 MiB") as e:
         load_keras(p)
