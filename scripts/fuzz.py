@@ -19,6 +19,11 @@ Targets (each fed through the public loader, then through the next stage when it
 - ``onnx``: ``edgecnn.onnxmodel.OnnxModel`` from a file → ``predict`` on two blank crops.
 - ``idx``: ``edgecnn.mnist.read_idx`` from a file → the split checks (``_validate``).
 - ``npz``: ``edgecnn.mnist.load_split('test', file)``.
+- ``frame``: ``edgecnn.capture.FrameSource`` on a file (small MJPEG AVI, MPEG-4 MP4 and MKV
+  videos, and still JPEG/PNG pictures, as ``webcam --source`` takes them) → every frame (at
+  most 30) through ``segment``.
+- ``keras``: ``edgecnn.export.convert.load_keras`` (Keras' safe mode) on a tiny ``.keras``
+  model → one prediction. Needs TensorFlow; its start-up is paid once per worker.
 
 A crash is any exception other than ``EdgeCNNError``, a worker that dies (segfault, abort,
 out of memory) or one that takes longer than ``--timeout`` seconds on one input (hang). Each
@@ -46,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-TARGETS = ("image", "onnx", "idx", "npz")
+TARGETS = ("image", "onnx", "idx", "npz", "frame", "keras")
 INTERESTING8 = [0x00, 0x01, 0x7F, 0x80, 0xFF]
 INTERESTING32 = [0, 1, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF]
 
@@ -143,6 +148,47 @@ def npz_seeds() -> dict[str, bytes]:
               x_test=rng.integers(0, 256, (4, 28, 28), dtype=np.uint8), y_test=rng.integers(0, 10, 4, dtype=np.uint8))
         out[name] = buf.getvalue()
     return out
+
+
+def frame_seeds() -> dict[str, bytes]:
+    """Five-frame 64×48 videos in each container ``webcam --save`` writes, and two still pictures."""
+    import cv2
+
+    out = {}
+    rng = np.random.default_rng(3)
+    frames = []
+    for k in range(5):
+        f = np.full((48, 64, 3), 220, np.uint8)
+        cv2.putText(f, str(k), (8 + 4 * k, 38), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (20, 20, 20), 3)
+        frames.append(f)
+    with tempfile.TemporaryDirectory() as d:
+        for name, fourcc in (("clip.avi", "MJPG"), ("clip.mp4", "mp4v"), ("clip.mkv", "mp4v")):
+            path = Path(d) / name
+            w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), 10, (64, 48))
+            for f in frames:
+                w.write(f)
+            w.release()
+            out[name] = path.read_bytes()
+    out["still.jpg"] = cv2.imencode(".jpg", frames[2])[1].tobytes()
+    out["still.png"] = cv2.imencode(".png", rng.integers(0, 256, (48, 64), dtype=np.uint8))[1].tobytes()
+    return out
+
+
+def keras_seeds(cache: Path) -> dict[str, bytes]:
+    """A tiny ``.keras`` model (Conv → Dense, 28×28×1 → 10), saved once and cached."""
+    path = cache / "fuzz-tiny.keras"
+    if not path.is_file():
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import keras
+
+        keras.utils.set_random_seed(0)
+        inputs = keras.Input((28, 28, 1))
+        x = keras.layers.Conv2D(4, 3, activation="relu")(inputs)
+        x = keras.layers.Flatten()(keras.layers.MaxPooling2D(4)(x))
+        model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+        cache.mkdir(parents=True, exist_ok=True)
+        model.save(path)
+    return {"tiny.keras": path.read_bytes()}
 
 
 # ---------------------------------------------------------------------------- mutation
@@ -243,6 +289,26 @@ def feed(target: str, name: str, data: bytes, scratch: Path, i: int) -> str:
             path = scratch / name
             path.write_bytes(data)
             load_split("test", path)
+        elif target == "frame":
+            from edgecnn.capture import FrameSource
+            from edgecnn.segment import segment
+
+            path = scratch / name
+            path.write_bytes(data)
+            with FrameSource(str(path)) as src:
+                for k, frame in enumerate(src):
+                    assert frame.image.dtype == np.uint8 and frame.image.ndim == 3, "bad frame"
+                    segment(frame.image)
+                    if k >= 29:
+                        break
+        elif target == "keras":
+            from edgecnn.export.convert import load_keras
+
+            path = scratch / name
+            path.write_bytes(data)
+            model = load_keras(path)
+            probs = np.asarray(model(np.zeros((1, 28, 28, 1), np.float32), training=False))
+            assert probs.shape == (1, 10), f"bad output shape {probs.shape}"
         else:
             raise ValueError(target)
     except EdgeCNNError:
@@ -361,7 +427,8 @@ def record(stats, crash_dir: Path, seeds, seed: int, target: str, i: int, why: s
 
 
 def prepare_seeds(folder: Path, targets, models: list[str], cache: Path) -> None:
-    makers = {"image": image_seeds, "onnx": lambda: model_seeds(cache, models), "idx": idx_seeds, "npz": npz_seeds}
+    makers = {"image": image_seeds, "onnx": lambda: model_seeds(cache, models), "idx": idx_seeds, "npz": npz_seeds,
+              "frame": frame_seeds, "keras": lambda: keras_seeds(cache)}
     for t in targets:
         d = folder / t
         d.mkdir(parents=True, exist_ok=True)
