@@ -8,8 +8,8 @@ Decompression bombs: the width, height, channels and sample depth are read from 
 header (PNG, JPEG, BMP, TIFF, WebP, GIF, PNM) *before* decoding, and an image is refused when
 it has more than ``MAX_PIXELS`` pixels, a side over ``MAX_SIDE``, or would decode to more than
 ``MAX_DECODED_BYTES`` (width × height × channels × bytes per sample: a float64 RGBA TIFF
-counts 32 bytes a pixel). A progressive JPEG with more than ``MAX_JPEG_SCANS`` scans is
-refused too (each scan is a full pass of decoding work). OpenCV's own
+counts 32 bytes a pixel). A progressive JPEG with more than ``MAX_JPEG_SCANS`` scans, or more
+scans × pixels than ``MAX_SCAN_PIXELS``, is refused too (each scan is a full pass of decoding work). OpenCV's own
 ``OPENCV_IO_MAX_IMAGE_PIXELS`` guard is set to the same pixel limit as a second line. The
 conversion to 8 bits works in bands of rows, so peak memory stays near file + decoded size.
 """
@@ -31,6 +31,7 @@ MAX_PIXELS = 64_000_000  # 8000 × 8000
 MAX_SIDE = 1 << 20  # OpenCV's own limit for either side (CV_IO_MAX_IMAGE_WIDTH/HEIGHT)
 MAX_DECODED_BYTES = 256_000_000  # an 8-bit RGBA image of MAX_PIXELS; 16-bit RGBA up to 32 Mpx
 MAX_JPEG_SCANS = 64  # progressive JPEGs have about 10; each scan costs a pass over the picture
+MAX_SCAN_PIXELS = 1_500_000_000  # scans × pixels: decode work (23 scans at 64 Mpx, ~5 s; 64 scans up to 23 Mpx)
 MAX_BYTES = 256 * 1024 * 1024
 BAND_ELEMENTS = 1 << 20  # samples converted at a time (float temporaries of ~4 MB each)
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"}
@@ -71,8 +72,9 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
     if data[:3] == b"\xff\xd8\xff":
         end, scans = _jpeg_walk(data)
-        if scans > MAX_JPEG_SCANS:
-            raise EdgeCNNError(f"{name}: JPEG has {scans} scans (limit {MAX_JPEG_SCANS}); refused, as decoding "
+        if scans > MAX_JPEG_SCANS or scans * w * h > MAX_SCAN_PIXELS:
+            limit = min(MAX_JPEG_SCANS, max(1, MAX_SCAN_PIXELS // (w * h)))
+            raise EdgeCNNError(f"{name}: JPEG has {scans} scans (limit {limit} at {w}×{h}); refused, as decoding "
                                "it would take too long")
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.

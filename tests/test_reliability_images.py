@@ -392,3 +392,16 @@ def test_codec_libraries_print_nothing(capfd):
             pass
     out = capfd.readouterr()
     assert out.err == "" and out.out == ""
+
+
+def test_progressive_jpeg_scan_budget_scales_with_the_picture(monkeypatch):
+    """Decode work is scans × pixels: a big picture may have fewer scans (64 scans at 8000² took 13.7 s)."""
+    import edgecnn.imageio as imageio
+
+    img = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes()
+    scans = imageio._jpeg_walk(jpg)[1]
+    assert decode_image(jpg).shape[:2] == (64, 64)
+    monkeypatch.setattr(imageio, "MAX_SCAN_PIXELS", 64 * 64 * (scans - 1))
+    with pytest.raises(EdgeCNNError, match=f"{scans} scans"):
+        decode_image(jpg, name="work.jpg")
