@@ -8,7 +8,13 @@ The runtime API (onnxruntime + numpy + OpenCV, never TensorFlow)::
     print(result.text)                     # e.g. "4207"
 """
 
+import os as _os
+
 __version__ = "0.1.0"
+
+# onnxruntime ≥ 1.29 starts telemetry when it is imported, and prints a coloured warning to stderr when it
+# cannot store its device id (HOME not writable). This offline runtime opts out; ORT_DISABLE_TELEMETRY=0 opts in.
+_os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 _LAZY = {
     # name: module that defines it (imported on first use so `import edgecnn` stays light)
@@ -28,7 +34,7 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __dir__():
-    return sorted(set(globals()) - {"_LAZY"} | set(__all__))
+    return sorted(set(globals()) - {"_LAZY", "_os"} | set(__all__))
 
 
 def __getattr__(name):

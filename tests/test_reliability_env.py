@@ -395,3 +395,18 @@ def test_sigterm_is_handled_like_ctrl_c(tmp_path, model, photo, monkeypatch):
     r = cli("predict", photo, "--model", model, "--save", tmp_path / "out")
     assert r.exit_code == 130 and "interrupted" in r.stderr and "Traceback" not in r.output
     assert leftovers(tmp_path) == [] and signal.getsignal(signal.SIGTERM) is before
+
+
+def test_onnxruntime_telemetry_warning_cannot_reach_stderr(tmp_path):
+    """Issue 14 item 12: with HOME not writable, onnxruntime printed a coloured 'Failed to persist telemetry device
+    ID' warning on import. edgecnn opts out of its telemetry before onnxruntime is imported (the user may opt in)."""
+    import subprocess
+    import sys
+
+    code = "import edgecnn, os, onnxruntime; print(os.environ['ORT_DISABLE_TELEMETRY'])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env={k: v for k, v in __import__("os").environ.items() if k != "ORT_DISABLE_TELEMETRY"})
+    assert r.stdout.strip() == "1" and "telemetry" not in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "ORT_DISABLE_TELEMETRY": "0"})
+    assert r.stdout.strip() == "0"
