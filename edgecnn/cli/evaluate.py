@@ -14,7 +14,7 @@ SHOWN_MISTAKES = 10
 
 @guarded
 def evaluate(
-    model: Optional[Path] = typer.Argument(None, metavar="[MODEL]", show_default=False,
+    model: Optional[Path] = typer.Argument(None, metavar="MODEL", show_default=False,
                                            help="An .onnx file (runtime only), or a .keras file / run directory (needs TensorFlow); default: the bundled int8 model."),
     model_option: Optional[Path] = typer.Option(None, "--model", "-m", help="The same as MODEL, spelled as in predict, webcam and bench."),
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST-style test set: a folder of IDX files or an .npz (default: the MNIST test set shipped with edgecnn)."),
