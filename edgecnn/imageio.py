@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import struct
 import sys
 import threading
@@ -31,6 +32,8 @@ MAX_PIXELS = 64_000_000  # 8000 × 8000
 MAX_SIDE = 1 << 20  # OpenCV's own limit for either side (CV_IO_MAX_IMAGE_WIDTH/HEIGHT)
 MAX_DECODED_BYTES = 256_000_000  # an 8-bit RGBA image of MAX_PIXELS; 16-bit RGBA up to 32 Mpx
 MAX_JPEG_SCANS = 64  # progressive JPEGs have about 10; each scan costs a pass over the picture
+MAX_PNG_CHUNKS = 200_000  # a 256 MiB PNG in libpng's 8 KB IDAT chunks has 32,000
+MAX_JPEG_SEGMENTS = 100_000  # markers walked in one JPEG (real files: tens to a few hundred)
 MAX_SCAN_PIXELS = 1_500_000_000  # scans × pixels: decode work (23 scans at 64 Mpx, ~5 s; 64 scans up to 23 Mpx)
 MAX_BYTES = 256 * 1024 * 1024
 BAND_ELEMENTS = 1 << 20  # samples converted at a time (float temporaries of ~4 MB each)
@@ -67,9 +70,13 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
     if decoded > MAX_DECODED_BYTES:
         raise EdgeCNNError(f"{name}: image too large to decode ({w}×{h}, {channels} channel(s) of {8 * depth} bits = "
                            f"{decoded / 1e6:.0f} MB; limit {MAX_DECODED_BYTES / 1e6:.0f} MB)")
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and not _png_chunks_fit(data):
-        # OpenCV's PNG reader can spend many seconds on a chunk that claims gigabytes (found by fuzzing)
-        raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        fits, chunks = _png_walk(data)
+        if chunks > MAX_PNG_CHUNKS:  # millions of empty chunks: seconds of work each for us and libpng
+            raise EdgeCNNError(f"{name}: PNG has over {MAX_PNG_CHUNKS:,} chunks; refused as corrupt")
+        if not fits:
+            # OpenCV's PNG reader can spend many seconds on a chunk that claims gigabytes (found by fuzzing)
+            raise EdgeCNNError(f"{name}: truncated image file (a PNG chunk runs past the end of the file)")
     if data[:3] == b"\xff\xd8\xff":
         end, scans = _jpeg_walk(data)
         if scans > MAX_JPEG_SCANS or scans * w * h > MAX_SCAN_PIXELS:
@@ -215,8 +222,11 @@ def _jpeg_walk(data: bytes) -> tuple[int | None, int]:
     entropy-coded data after a scan header ends at the first marker that is not a stuffed
     byte or a restart marker.
     """
-    i, n, scans = 2, len(data), 0
+    i, n, scans, segments = 2, len(data), 0, 0
     while i + 1 < n:
+        segments += 1
+        if segments > MAX_JPEG_SEGMENTS:  # real files have dozens; a flood of empty segments is not a picture
+            return None, scans
         if data[i] != 0xFF:  # stray bytes between segments: libjpeg skips them too
             i = data.find(b"\xff", i)
             if i < 0:
@@ -238,33 +248,36 @@ def _jpeg_walk(data: bytes) -> tuple[int | None, int]:
             i = end
             continue
         scans += 1
-        j = end
-        while True:  # entropy-coded data
-            j = data.find(b"\xff", j)
-            if j < 0 or j + 1 >= n:
-                return None, scans
-            m = data[j + 1]
-            if m == 0x00 or 0xD0 <= m <= 0xD7:
-                j += 2
-            elif m == 0xFF:
-                j += 1
-            else:
-                break
-        i = j
+        m = _NEXT_MARKER.search(data, end)  # entropy-coded data ends at the first real marker (C speed)
+        if m is None:
+            return None, scans
+        i = m.start()
     return None, scans
+
+
+# 0xFF followed by a byte that is not a stuffed zero, a restart marker or another fill byte
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 def _png_chunks_fit(data: bytes) -> bool:
     """Every PNG chunk up to IEND lies inside ``data`` (and within the format's 2³¹−1 byte limit)."""
-    i = 8
+    return _png_walk(data)[0]
+
+
+def _png_walk(data: bytes) -> tuple[bool, int]:
+    """(every chunk up to IEND fits in ``data``, chunks seen); stops after ``MAX_PNG_CHUNKS`` + 1 chunks."""
+    i, chunks = 8, 0
     while i + 12 <= len(data):
+        chunks += 1
+        if chunks > MAX_PNG_CHUNKS:
+            return False, chunks
         n = struct.unpack(">I", data[i: i + 4])[0]
         if n > 0x7FFFFFFF or i + 12 + n > len(data):
-            return False
+            return False, chunks
         if data[i + 4: i + 8] == b"IEND":
-            return True
+            return True, chunks
         i += 12 + n
-    return False
+    return False, chunks
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:
@@ -321,10 +334,15 @@ def header_info(data: bytes) -> tuple[int, int, int, int] | None:
 
 
 def _jpeg_info(data: bytes) -> tuple[int, int, int, int]:
-    i = 2
+    i, segments = 2, 0
     while i + 9 < len(data):
+        segments += 1
+        if segments > MAX_JPEG_SEGMENTS:
+            break
         if data[i] != 0xFF:
-            i += 1
+            i = data.find(b"\xff", i)
+            if i < 0:
+                break
             continue
         marker = data[i + 1]
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:

@@ -405,3 +405,27 @@ def test_progressive_jpeg_scan_budget_scales_with_the_picture(monkeypatch):
     monkeypatch.setattr(imageio, "MAX_SCAN_PIXELS", 64 * 64 * (scans - 1))
     with pytest.raises(EdgeCNNError, match=f"{scans} scans"):
         decode_image(jpg, name="work.jpg")
+
+
+@pytest.mark.parametrize("kind", ["png_empty_chunks", "jpeg_empty_segments", "jpeg_stuffed_scan"])
+def test_structure_floods_are_quick(kind):
+    """A 24 MB file made of 2 million empty PNG chunks (or JPEG segments, or stuffed scan bytes) kept our structure
+    walk and libpng busy for seconds per 10 MB; it is refused or read in well under a second."""
+    import time
+
+    if kind == "png_empty_chunks":
+        png = cv2.imencode(".png", np.zeros((8, 8), np.uint8))[1].tobytes()
+        data = png[:33] + _chunk(b"tEXt", b"") * 2_000_000 + png[33:]
+    else:
+        jpg = cv2.imencode(".jpg", np.zeros((8, 8), np.uint8))[1].tobytes()
+        if kind == "jpeg_empty_segments":
+            data = jpg[:2] + b"\xff\xe0\x00\x02" * 6_000_000 + jpg[2:]
+        else:
+            sos = jpg.rindex(b"\xff\xda")
+            data = jpg[: sos + 2 + int.from_bytes(jpg[sos + 2: sos + 4], "big")] + b"\xff\x00" * 12_000_000 + b"\xff\xd9"
+    t0 = time.perf_counter()
+    try:
+        decode_image(data, name=kind)
+    except EdgeCNNError:
+        pass
+    assert time.perf_counter() - t0 < 1.5
