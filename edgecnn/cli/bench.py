@@ -44,7 +44,13 @@ def bench(
 
     settings = (b.Settings.quick if quick else b.Settings)(batches=batches, threads=threads, frames=frames,
                                                             **({} if quick else {"seconds": seconds}))
-    result = b.run(model or None, keras, settings, progress=lambda m: say(m))
+    if keras is not None:  # Keras brings TensorFlow and its native log lines
+        from .tfquiet import quiet_tensorflow
+
+        with quiet_tensorflow():
+            result = b.run(model or None, keras, settings, progress=lambda m: say(m))
+    else:
+        result = b.run(model or None, keras, settings, progress=lambda m: say(m))
     if json_out:
         print_json(result)
     else:
