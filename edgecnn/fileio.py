@@ -28,6 +28,12 @@ def _temp_beside(target: Path) -> Path:
     """
     folder = target.parent if str(target.parent) else Path(".")
     try:
+        mode = os.lstat(target).st_mode
+    except (OSError, ValueError):
+        mode = None
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # checked before any work is done
+        raise EdgeCNNError(f"{target}: is {_file_type(mode)}, not a file to write; choose another name")
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale(folder, target)
         # The temp name keeps the target's extension: savers such as Keras' check it.

@@ -410,3 +410,19 @@ def test_onnxruntime_telemetry_warning_cannot_reach_stderr(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                        env={**__import__("os").environ, "ORT_DISABLE_TELEMETRY": "0"})
     assert r.stdout.strip() == "0"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_output_that_is_a_pipe_or_folder_is_refused_before_any_work(tmp_path, kind):
+    """An output path naming a FIFO (or a folder) was replaced by a regular file (or failed after the work)."""
+    import os
+
+    from edgecnn.fileio import check_writable
+
+    target = tmp_path / "out.onnx"
+    os.mkfifo(target) if kind == "fifo" else target.mkdir()
+    with pytest.raises(EdgeCNNError, match="pipe" if kind == "fifo" else "folder"):
+        check_writable(target)
+    with pytest.raises(EdgeCNNError, match=str(target)):
+        write_json(target, {"x": 1})
+    assert (target.is_fifo() if kind == "fifo" else target.is_dir()) and leftovers(tmp_path) == []
