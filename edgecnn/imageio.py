@@ -5,7 +5,8 @@ scaled to 8 bits, alpha is composited onto white, palettes are expanded (OpenCV 
 JPEG's EXIF orientation is applied (phone photos are stored sideways with a rotation tag).
 
 Decompression bombs: the width, height, channels and sample depth are read from the file's
-header (PNG, JPEG, BMP, TIFF, WebP, GIF, PNM) *before* decoding, and an image is refused when
+header (PNG, JPEG, BMP, TIFF, WebP, GIF, AVIF, JPEG 2000, PNM/PAM/PFM, Radiance HDR, Sun raster:
+every format this OpenCV reads) *before* decoding, and an image is refused when
 it has more than ``MAX_PIXELS`` pixels, a side over ``MAX_SIDE``, or would decode to more than
 ``MAX_DECODED_BYTES`` (width × height × channels × bytes per sample: a float64 RGBA TIFF
 counts 32 bytes a pixel). A progressive JPEG with more than ``MAX_JPEG_SCANS`` scans, or more
@@ -37,7 +38,8 @@ MAX_JPEG_SEGMENTS = 100_000  # markers walked in one JPEG (real files: tens to a
 MAX_SCAN_PIXELS = 1_500_000_000  # scans × pixels: decode work (23 scans at 64 Mpx, ~5 s; 64 scans up to 23 Mpx)
 MAX_BYTES = 256 * 1024 * 1024
 BAND_ELEMENTS = 1 << 20  # samples converted at a time (float temporaries of ~4 MB each)
-EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm", ".pnm"}
+EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm", ".ppm", ".pnm",
+              ".pam", ".pfm", ".gif", ".avif", ".jp2", ".j2k", ".hdr", ".pic", ".ras", ".sr"}
 
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
@@ -59,7 +61,8 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         raise EdgeCNNError(f"{name}: empty file (0 bytes)")
     head = header_info(data)
     if head is None:
-        raise EdgeCNNError(f"{name}: not an image (unknown format; PNG, JPEG, BMP, TIFF and WebP are supported)")
+        raise EdgeCNNError(f"{name}: not an image (unknown format; PNG, JPEG, BMP, TIFF, WebP, GIF, AVIF, JPEG 2000, "
+                          "PNM/PAM/PFM, HDR and Sun raster are read)")
     w, h, channels, depth = head
     if w <= 0 or h <= 0:
         raise EdgeCNNError(f"{name}: corrupt image header (size {w}×{h})")
@@ -281,7 +284,7 @@ def _png_walk(data: bytes) -> tuple[bool, int]:
 
 
 def header_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the header of a PNG, JPEG, BMP, TIFF, WebP, GIF or PNM file; None if unknown."""
+    """(width, height) from the header of an image file OpenCV reads (see :func:`header_info`); None if unknown."""
     info = header_info(data)
     return None if info is None else info[:2]
 
@@ -317,6 +320,26 @@ def header_info(data: bytes) -> tuple[int, int, int, int] | None:
         if data[:6] in (b"GIF87a", b"GIF89a"):
             w, h = struct.unpack("<HH", data[6:10])
             return w, h, 4, 1
+        if data[:4] == b"\x59\xa6\x6a\x95":  # Sun raster
+            w, h, depth = struct.unpack(">III", data[4:16])
+            return w, h, 4 if depth == 32 else 3, 1
+        if data[:2] in (b"PF", b"Pf") and data[2:3].isspace():  # PFM: float32
+            parts = data[2:200].split()
+            return int(parts[0]), int(parts[1]), 3 if data[1:2] == b"F" else 1, 4
+        if data[:3] == b"P7\n":  # PAM
+            fields = dict(line.split(None, 1) for line in data[3:2000].split(b"ENDHDR")[0].splitlines()
+                          if len(line.split(None, 1)) == 2 and not line.startswith(b"#"))
+            maxval = int(fields.get(b"MAXVAL", b"255"))
+            return int(fields[b"WIDTH"]), int(fields[b"HEIGHT"]), max(1, int(fields.get(b"DEPTH", b"1"))), 2 if maxval > 255 else 1
+        if data[:10] == b"#?RADIANCE" or data[:6] == b"#?RGBE":  # Radiance HDR: float32 BGR
+            end = data.find(b"\n\n", 0, 1 << 16)
+            tokens = data[end + 2: end + 200].split(b"\n", 1)[0].split()
+            sizes = {t[1:2]: int(v) for t, v in zip(tokens[::2], tokens[1::2])}
+            return sizes[b"X"], sizes[b"Y"], 3, 4
+        if data[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or data[:4] == b"\xff\x4f\xff\x51":
+            return _jpeg2000_info(data)
+        if data[4:8] == b"ftyp" and (b"avif" in data[8:64] or b"avis" in data[8:64]):
+            return _avif_info(data)
         if data[:1] == b"P" and data[1:2] in b"123456" and len(data) > 2:
             kind = data[1:2]
             want = 2 if kind in b"14" else 3
@@ -328,7 +351,7 @@ def header_info(data: bytes) -> tuple[int, int, int, int] | None:
             w, h = int(parts[0]), int(parts[1])
             deep = want == 3 and int(parts[2]) > 255
             return w, h, 3 if kind in b"36" else 1, 2 if deep else 1
-    except (struct.error, ValueError, IndexError):
+    except (struct.error, ValueError, IndexError, KeyError):  # a header field missing or not a number
         return (0, 0, 1, 1)
     return None
 
@@ -375,6 +398,36 @@ def _tiff_info(data: bytes) -> tuple[int, int, int, int]:
     if photometric == 6 or compression in (6, 7) or bits not in (1, 8, 16, 32, 64):  # read through RGBA
         samples, bits = max(samples, 4), max(bits, 8)
     return w, h, samples, (bits + 7) // 8
+
+
+def _jpeg2000_info(data: bytes) -> tuple[int, int, int, int]:
+    """JP2 ('ihdr' box) or a raw J2K codestream (SIZ marker). OpenJPEG decodes into 32-bit planes, so a sample
+    counts 4 bytes of memory whatever its depth."""
+    if data[:4] == b"\xff\x4f\xff\x51":
+        x, y, x0, y0 = struct.unpack(">IIII", data[8:24])
+        components = struct.unpack(">H", data[40:42])[0]
+        return x - x0, y - y0, max(1, components), 4
+    i = data.find(b"ihdr", 0, 1 << 16)
+    if i < 0:
+        return (0, 0, 1, 1)
+    h, w, components = struct.unpack(">IIH", data[i + 4: i + 14])
+    return w, h, max(1, components), 4
+
+
+def _avif_info(data: bytes) -> tuple[int, int, int, int]:
+    """AVIF: the largest 'ispe' (image spatial extents) property, and 'pixi' bit depths above 8 → 2 bytes."""
+    w = h = 0
+    i = data.find(b"ispe", 0, 1 << 20)
+    while i >= 0:
+        iw, ih = struct.unpack(">II", data[i + 8: i + 16])
+        w, h = max(w, iw), max(h, ih)
+        i = data.find(b"ispe", i + 4, 1 << 20)
+    deep = False
+    i = data.find(b"pixi", 0, 1 << 20)
+    if i >= 0:
+        n = data[i + 8]
+        deep = any(b > 8 for b in data[i + 9: i + 9 + n])
+    return w, h, 4, 2 if deep else 1
 
 
 def _webp_size(data: bytes) -> tuple[int, int]:

@@ -5,9 +5,9 @@
     .venv/bin/python scripts/fuzz.py -n 500 -t image      # a quick look at one target
     .venv/bin/python scripts/fuzz.py --model m.int8.onnx  # mutate this model instead of exporting one
 
-Seeds are real files made here: PNG (8/16-bit, grey, RGBA, palette), JPEG, BMP, TIFF, WebP and
-PNM pictures; an fp32 and an int8 ONNX model exported from a briefly trained ``edge`` network
-(or ``--model``); IDX image/label files (raw and gzip) and a Keras-style ``mnist.npz``. Input
+Seeds are real files made here: PNG (8/16-bit, grey, RGBA, palette), JPEG, BMP, TIFF, WebP, PNM,
+GIF, AVIF, JPEG 2000, Radiance HDR, PFM, Sun raster and PAM pictures; an fp32 and an int8 ONNX
+model exported from a briefly trained ``edge`` network (or ``--model``); IDX image/label files (raw and gzip) and a Keras-style ``mnist.npz``. Input
 ``i`` of a target is a pure function of (``--seed``, target, i): 1–4 mutations (bit flips,
 interesting bytes, truncation, byte insertion and deletion, chunk duplication, splicing two
 seeds, and tampering with 16/32-bit header fields) applied to one seed.
@@ -88,6 +88,14 @@ def image_seeds() -> dict[str, bytes]:
     enc("page.pgm", ".pgm", gray)
     enc("noise.png", ".png", rng.integers(0, 256, (16, 16), dtype=np.uint8))
     seeds["palette.png"] = _palette_png()
+    # the other formats this OpenCV reads (each with its own decoder library)
+    enc("page.gif", ".gif", page)
+    enc("page.avif", ".avif", page)
+    enc("page.jp2", ".jp2", page)
+    enc("page.hdr", ".hdr", page.astype(np.float32) / 255)
+    enc("page.pfm", ".pfm", page.astype(np.float32) / 255)
+    enc("page.ras", ".ras", page)
+    enc("rgba.pam", ".pam", rgba)
     return seeds
 
 

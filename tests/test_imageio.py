@@ -155,3 +155,42 @@ def test_truncated_jpeg_still_refused_despite_a_thumbnail_end_marker(tmp_path, p
         (tmp_path / "cut.jpg").write_bytes(whole[:cut])
         with pytest.raises(EdgeCNNError, match="truncated"):
             read_image(tmp_path / "cut.jpg")
+
+
+@pytest.mark.parametrize("ext", [".gif", ".avif", ".jp2", ".hdr", ".ras", ".pfm", ".pam"])
+def test_every_format_opencv_reads_is_read(tmp_path, page, ext):
+    """Issue 13 class 1 / issue 14 item 15: every image OpenCV decodes must be read; these were refused as
+    'not an image' because the header parser did not know them."""
+    data = page.astype(np.float32) / 255 if ext in (".hdr", ".pfm") else page
+    ok, buf = cv2.imencode(ext, data)
+    assert ok and cv2.imdecode(buf, cv2.IMREAD_UNCHANGED) is not None
+    path = tmp_path / f"p{ext}"
+    path.write_bytes(buf.tobytes())
+    img = read_image(path)
+    assert img.dtype == np.uint8 and img.shape[:2] == (40, 60)
+    assert header_size(buf.tobytes()) == (60, 40)
+    assert img[20, 5:55].min() < 100 < img[2, :].min()  # dark ink on a light page survives the conversion
+
+
+@pytest.mark.parametrize("fmt, data", [
+    ("pfm", b"PF\n7000 7000\n-1\n" + b"\0" * 64),                                  # float32 RGB: 588 MB decoded
+    ("hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 9000 +X 9000\n" + b"\0" * 64),  # 81 Mpx
+    ("ras", b"\x59\xa6\x6a\x95" + struct.pack(">IIIIIII", 100_000, 100_000, 24, 0, 1, 0, 0)),
+    ("pam", b"P7\nWIDTH 6000\nHEIGHT 6000\nDEPTH 4\nMAXVAL 65535\nTUPLTYPE RGB_ALPHA\nENDHDR\n"),
+    ("jp2", b"\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x2djp2h\x00\x00\x00\x16ihdr"
+            + struct.pack(">IIHBBBB", 5000, 5000, 3, 7, 7, 0, 0)),                # int32 planes: 300 MB
+    ("avif", b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00avifmif1" + b"\x00\x00\x00\x14ispe\x00\x00\x00\x00"
+             + struct.pack(">II", 20000, 20000)),
+])
+def test_bombs_in_every_format_refused_before_decoding(fmt, data, monkeypatch):
+    monkeypatch.setattr(cv2, "imdecode", lambda *a, **k: pytest.fail("decoded a bomb"))
+    with pytest.raises(EdgeCNNError, match="too large"):
+        decode_image(data, name=f"bomb.{fmt}")
+
+
+@pytest.mark.parametrize("data", [b"P7\nHEIGHT 4\nDEPTH 1\nMAXVAL 255\nENDHDR\n" + b"\0" * 16,  # no WIDTH
+                                  b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 4 +Z 4\n" + b"\0" * 64])  # no X
+def test_header_missing_a_field_is_corrupt_not_a_crash(data):
+    """Found by scripts/fuzz.py: a PAM without WIDTH or an HDR without its X size raised KeyError."""
+    with pytest.raises(EdgeCNNError, match="corrupt image header"):
+        decode_image(data, name="odd")
