@@ -21,6 +21,8 @@ from .metadata import MetadataError, ModelInfo, decode
 
 _WARNED: set[str] = set()
 RUN_BUDGET = 30.0  # seconds for one batch (a batch of 256 takes ~0.1 s with the bundled models)
+MAX_RUN_BYTES = 1 << 30  # CPU memory onnxruntime may hold for all models (a batch of 256 needs tens of MB)
+_ARENA: list[bool] = []  # whether the capped CPU arena is registered (once per process)
 MAX_MODEL_BYTES = 512 * 1024 * 1024  # a digit classifier is a few MB; ONNX's own protobuf limit is 2 GB
 
 
@@ -76,6 +78,19 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+def _capped_arena(ort) -> bool:
+    """Register one CPU arena for all sessions, capped at ``MAX_RUN_BYTES``, so a graph that builds a huge tensor
+    gets an allocation error instead of the machine's memory. False where this onnxruntime cannot."""
+    if not _ARENA:
+        try:
+            info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+            ort.create_and_register_allocator(info, ort.OrtArenaCfg(MAX_RUN_BYTES, -1, -1, -1))
+            _ARENA.append(True)
+        except Exception:  # an older onnxruntime without the API, or one registered already
+            _ARENA.append(False)
+    return _ARENA[0]
+
+
 def max_threads() -> int:
     """The most onnxruntime threads a model may use: this machine's CPU cores (more only slows it down)."""
     return max(1, os.cpu_count() or 1)
@@ -104,6 +119,8 @@ class OnnxModel:
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 4  # errors come back as exceptions (one line each); no C++ log on stderr
+        if _capped_arena(ort):  # a ConstantOfShape of 20000² took 1.6 GB; now it fails with one line
+            opts.add_session_config_entry("session.use_env_allocators", "1")
         providers = ["CPUExecutionProvider"]
         if device == "cuda":
             if "CUDAExecutionProvider" in ort.get_available_providers():
@@ -186,6 +203,9 @@ class OnnxModel:
         try:
             y = np.asarray(self.session.run([self.output_name], {self.input_name: x}, options)[0], np.float32)
         except Exception as e:  # a graph that loads but fails when run (onnxruntime's Fail/RuntimeException/...)
+            if "Available memory of" in str(e) or "Failed to allocate memory" in str(e):
+                raise EdgeCNNError(f"{self.path}: the model failed when run (it asked for more than "
+                                   f"{MAX_RUN_BYTES // 2**20} MiB of memory on a batch of {len(x)})") from None
             if options.terminate:
                 raise EdgeCNNError(f"{self.path}: the model failed when run (stopped after {self.run_budget:g} s on a "
                                    f"batch of {len(x)}; a 28×28 classifier takes milliseconds)") from None

@@ -343,3 +343,25 @@ def test_bench_macs_of_a_gemm_whose_weight_shape_is_unknown(tmp_path):
     path = tmp_path / "gemm.onnx"
     onnx.save(m, str(path))
     assert _macs_from_onnx(path) == 0
+
+
+def test_model_that_builds_a_huge_tensor_is_stopped_by_the_memory_cap(tmp_path, photo):
+    """A ConstantOfShape of 20000² (1.6 GB; any size a hostile file likes) ran the machine out of memory; the CPU
+    arena is capped, so it is one line naming the model."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    inits = [numpy_helper.from_array(np.array([20000, 20000], np.int64), "big"),
+             numpy_helper.from_array(np.zeros((784, 10), np.float32), "W"),
+             numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")]
+    nodes = [helper.make_node("ConstantOfShape", ["big"], ["huge"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])),
+             helper.make_node("ReduceSum", ["huge"], ["s"], keepdims=0),
+             helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("MatMul", ["flat", "W"], ["mm"]),
+             helper.make_node("Add", ["mm", "s"], ["scores"])]
+    g = helper.make_graph(nodes, "huge", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+                          [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 8
+    m.metadata_props.add(key="edgecnn.version", value="test")
+    path = tmp_path / "huge.onnx"
+    onnx.save(m, str(path))
+    assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "MiB of memory")
