@@ -312,3 +312,22 @@ def check_zip_sizes(path: str | os.PathLike, total: int, members: dict[str, int]
                                f"(limit {limit / 2**20:.0f} MiB); refused")
     if size > total:
         raise EdgeCNNError(f"{path}: inflates to {size / 2**20:.0f} MiB (limit {total / 2**20:.0f} MiB); refused")
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A temporary folder ``PREFIX-PID-RANDOM`` in the system's temp folder, removed afterwards (Ctrl-C and SIGTERM
+    included). Folders of the same prefix left by a killed process (its pid is gone) are removed first."""
+    import shutil
+
+    root = Path(tempfile.gettempdir())
+    try:
+        for entry in os.scandir(root):
+            rest = entry.name[len(prefix) + 1:] if entry.name.startswith(prefix + "-") else ""
+            pid = rest.split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}-{os.getpid()}-") as folder:
+        yield Path(folder)

@@ -11,7 +11,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from edgecnn import __version__, metadata
 from edgecnn.errors import EdgeCNNError, UsageError
-from edgecnn.fileio import atomic_path, check_writable
+from edgecnn.fileio import atomic_path, check_writable, scratch_dir
 from edgecnn.mnist import load_split, to_input
 
 from . import convert, validate
@@ -186,7 +185,7 @@ def export_model(
     int8 = None
     if quantize:
         progress(f"quantizing to int8 ({settings.format}, {settings.calibrate} calibration on {len(calib)} training images)")
-        with tempfile.TemporaryDirectory(prefix="edgecnn-export-") as scratch:
+        with scratch_dir("edgecnn-export") as scratch:  # what a killed export left is removed by the next one
             source_onnx, quantized = Path(scratch) / "fp32.onnx", Path(scratch) / "int8.onnx"
             source_onnx.write_bytes(fp32_bytes)
             run_quantize(source_onnx, quantized, calib, settings)

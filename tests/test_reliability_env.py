@@ -426,3 +426,21 @@ def test_output_that_is_a_pipe_or_folder_is_refused_before_any_work(tmp_path, ki
     with pytest.raises(EdgeCNNError, match=str(target)):
         write_json(target, {"x": 1})
     assert (target.is_fifo() if kind == "fifo" else target.is_dir()) and leftovers(tmp_path) == []
+
+
+def test_scratch_folders_of_a_killed_export_are_removed_by_the_next(tmp_path, monkeypatch):
+    """Issue 14 item 13: a killed export left /tmp/edgecnn-export-* behind for good."""
+    import tempfile
+
+    from edgecnn.fileio import scratch_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / "edgecnn-export-99999999-abc"  # no such process
+    dead.mkdir()
+    (dead / "fp32.onnx").write_bytes(b"half")
+    other = tmp_path / "edgecnn-export-zzz"  # not ours by name: kept
+    other.mkdir()
+    with scratch_dir("edgecnn-export") as d:
+        assert d.is_dir() and d.parent == tmp_path
+        assert not dead.exists() and other.exists()
+    assert not d.exists()
