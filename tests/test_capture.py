@@ -196,3 +196,39 @@ def test_still_image_source_over_the_limit_refused_before_decoding(tmp_path, mon
     monkeypatch.setattr(capture.cv2, "VideoCapture", lambda *a: pytest.fail("opened an image over the limit"))
     with pytest.raises(EdgeCNNError, match="too large"):
         FrameSource(str(p))
+
+
+def test_frames_that_grow_past_the_limit_mid_stream_end_with_an_error(tmp_path, monkeypatch):
+    """A stream whose container does not state a size (or lies about it) is checked frame by frame."""
+
+    class GrowingCapture:
+        def __init__(self, *a):
+            self.n = 0
+
+        def isOpened(self):
+            return True
+
+        def get(self, prop):
+            return 0
+
+        def set(self, *a):
+            return True
+
+        def read(self):
+            self.n += 1
+            side = 100 if self.n < 3 else 2000
+            return True, np.zeros((side, side, 3), np.uint8)
+
+        def release(self):
+            pass
+
+    p = tmp_path / "stream.mp4"
+    p.write_bytes(b"\0" * 64)
+    monkeypatch.setattr(capture, "MAX_FRAME_PIXELS", 1_000_000)
+    monkeypatch.setattr(capture.cv2, "VideoCapture", GrowingCapture)
+    with pytest.raises(EdgeCNNError, match="frames of 2000×2000 are too large") as e:
+        with FrameSource(str(p)) as src:
+            frames = []
+            for f in src:
+                frames.append(f)
+    assert str(p) in str(e.value) and len(frames) == 2
