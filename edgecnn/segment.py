@@ -37,6 +37,7 @@ SINGLE_MAX = 64          # images at most this big are treated as one digit
 MAX_SIDE = 1280          # larger images are analysed shrunk to this size
 CANON = 56           # digits are redrawn with their longer side this long (2.8 × MNIST's 20 px box)
 STROKE_TARGET = 5.2    # MNIST's median stroke width at CANON scale (7.4 px at 4×, measured on the test set)
+REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
 MAX_DIGITS = 200         # more candidates than this: noise, not writing
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 
@@ -232,20 +233,20 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
         bg = cv2.max(bg, 1)
     flat = cv2.divide(gray, bg, bg, scale=255)
     ink = cv2.bitwise_not(flat, flat)
-    sheet = sheet_mask(small) if f > 1 else None
+    sheet = sheet_mask(small, gray) if f > 1 else None
     if sheet is not None:
         ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
     return ink, polarity
 
 
 
-def sheet_mask(small: np.ndarray) -> np.ndarray | None:
-    """Where the sheet of paper is, on the reduced grey image (ink dark); None if it fills the view.
+def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
+    """Where the sheet of paper is, on ``small`` (``gray`` reduced; ink dark); None if it fills the view.
 
     A photo of a sheet lying on a desk shows a large bright region (the sheet) against darker
     surroundings. A flat sheet is convex, so the region's convex hull is the sheet, shadows on
-    it included. It counts only if its outline is a sharp step (an edge, not the soft falloff of
-    a vignette) along most of its length. The writing lies on the sheet, so ink is only looked
+    it included. It counts only if its outline is a sharp step along most of its length, measured
+    on ``gray`` (a paper edge rises within 3 px; a vignette or a shadow's penumbra does not). The writing lies on the sheet, so ink is only looked
     for inside it, away from its rim: the desk's grain, the sheet's shadowed edge and other sheets
     beside it are never taken for digits.
     """
@@ -258,7 +259,8 @@ def sheet_mask(small: np.ndarray) -> np.ndarray | None:
         return None
     outline, _ = cv2.findContours(np.where(labels == biggest, np.uint8(255), np.uint8(0)),
                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    hull = cv2.convexHull(max(outline, key=cv2.contourArea))
+    outline = [max(outline, key=cv2.contourArea)]
+    hull = cv2.convexHull(outline[0])
     sheet = np.zeros_like(small)
     cv2.fillConvexPoly(sheet, hull, 255)
     if cv2.countNonZero(sheet) > 0.9 * small.size or not _two_edges(hull, small.shape):
@@ -273,9 +275,17 @@ def sheet_mask(small: np.ndarray) -> np.ndarray | None:
     on_rim = cv2.countNonZero(rim)
     if on_rim == 0:
         return None
-    step = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _K5)
-    sharp = cv2.countNonZero(cv2.bitwise_and(cv2.threshold(step, 30, 255, cv2.THRESH_BINARY)[1], rim))
-    if sharp < 0.6 * on_rim:
+    f = gray.shape[0] // small.shape[0]
+    step = cv2.dilate(cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, _K3), np.ones((2 * f + 1, 2 * f + 1), np.uint8))
+    step = step[f // 2:: f, f // 2:: f][: small.shape[0], : small.shape[1]]
+    coarse = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _K5)[: step.shape[0], : step.shape[1]]  # a step, not a thin line
+    sharp = cv2.bitwise_and(cv2.min(step, coarse), rim[: step.shape[0], : step.shape[1]])
+    sharp = cv2.threshold(sharp, 35, 255, cv2.THRESH_BINARY)[1]
+    # ... and the bright region's own outline runs along the hull there: straight sides, not a
+    # curved shadow edge that the hull only cuts across
+    edge = np.zeros_like(small)
+    cv2.drawContours(edge, outline, -1, 255, 5)
+    if cv2.countNonZero(cv2.bitwise_and(sharp, edge[: step.shape[0], : step.shape[1]])) < 0.6 * on_rim:
         return None
     return cv2.erode(sheet, _K3, iterations=2)
 
@@ -353,8 +363,17 @@ def find_digits(ink: np.ndarray):
     low = med + max(14.0, 4.0 * sigma)
     high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
     mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
-    if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
-        return [], None
+    if cv2.countNonZero(mask) > 0.4 * h * w:  # faint marks everywhere (bleed-through, a smudge): the strong ink only
+        low = high
+        mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
+        if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
+            return [], None
+    # limited hysteresis: faint ink counts only near strong ink, so faint lines crossing the page
+    # (bleed-through, a smudge, a scanner's shadow) cannot chain digits into one component
+    reach = max(3, round(min(h, w) * REACH))
+    near = cv2.dilate(cv2.threshold(ink, high, 255, cv2.THRESH_BINARY)[1],
+                      cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    mask = cv2.bitwise_and(mask, near)
     # hysteresis: the components of the low mask that hold a strong pixel (ink > high)
     # (BBDT: 2.5× faster than OpenCV's default algorithm with statistics on a 640×480 frame)
     n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
@@ -370,6 +389,11 @@ def find_digits(ink: np.ndarray):
         touches = x == 0 or y == 0 or x + bw == w or y + bh == h
         if touches and (bh > 0.6 * h or bw > 0.6 * w):  # page edges, folds, frames
             continue
+        if bw * bh > 0.04 * h * w:  # large: several digits joined by faint ink? then its strong parts
+            parts = _strong_parts(ink, labels, i, (x, y, bw, bh), high, min_area)
+            if parts:
+                comps += parts
+                continue
         comps.append([x, y, x + bw, y + bh, area, [i]])
     if not comps or len(comps) > MAX_DIGITS * 4:
         return [], labels
@@ -394,6 +418,29 @@ def find_digits(ink: np.ndarray):
     if len(groups) > MAX_DIGITS:
         return [], labels
     return groups, labels
+
+
+def _strong_parts(ink, labels, i, box, high, min_area) -> list | None:
+    """Component ``i`` cut into its strong strokes (ink > ``high``) when it holds four or more.
+
+    Hysteresis joins faint ink to strong strokes; faint bleed-through, a smudge or a scanner's
+    shadow can join a whole page of digits into one component. One such component must not cost
+    the digits in it: its strong parts become components of their own (new ids in ``labels``).
+    """
+    x, y, bw, bh = box
+    own = labels[y: y + bh, x: x + bw]
+    core = ((own == i) & (ink[y: y + bh, x: x + bw] > high)).view(np.uint8)
+    n, sub, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
+    big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
+    if len(big) < 4:
+        return None
+    first = int(labels.max()) + 1
+    parts = []
+    for j, k in enumerate(big):
+        px, py, pw, ph, area = (int(v) for v in stats[k])
+        own[sub == k] = first + j
+        parts.append([x + px, y + py, x + px + pw, y + py + ph, area, [first + j]])
+    return parts
 
 
 def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | None:
@@ -577,6 +624,9 @@ def reading_order(boxes) -> list[list[int]]:
         for r, row in enumerate(rows):
             lx, ly, lw, lh = boxes[row[-1]]
             ov = (min(y + h, ly + lh) - max(y, ly)) / max(1, min(h, lh))
+            # either centre inside the other's height: a small digit written high or low in its row
+            if ly <= y + h / 2 <= ly + lh or y <= ly + lh / 2 <= y + h:
+                ov = max(ov, 0.35)
             if ov > best_ov:
                 best, best_ov = r, ov
         if best is not None and best_ov >= 0.35:

@@ -209,3 +209,19 @@ def test_dark_frame_with_compression_blocks_has_no_digits():
     rng = np.random.default_rng(1)  # the same with its blocks' levels shuffled
     blocks = rng.integers(7, 12, (60, 80)).astype(np.uint8)
     assert segment(np.repeat(np.repeat(blocks, 8, axis=0), 8, axis=1)).digits == []
+
+
+@pytest.mark.parametrize("faint", [25, 45])
+def test_faint_lines_crossing_the_page_do_not_join_the_digits(faint):
+    """Bleed-through or pencil scribbles that touch every digit must not chain them into one component."""
+    import cv2
+
+    img, truth, _ = digits_image((3, 1, 4, 1, 5), rows=3, size=(560, 380))
+    page = img.copy()
+    rng = np.random.default_rng(0)
+    for _ in range(80):
+        p = rng.integers(0, [560, 380])
+        q = p + rng.integers(-120, 120, 2)
+        cv2.line(page, tuple(int(v) for v in p), tuple(int(v) for v in q), 235 - faint, 2)
+    seg = segment(np.minimum(page, img))
+    assert [len(r) for r in seg.rows] == [5, 5, 5]
