@@ -86,6 +86,8 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
             limit = min(MAX_JPEG_SCANS, max(1, MAX_SCAN_PIXELS // (w * h)))
             raise EdgeCNNError(f"{name}: JPEG has {scans} scans (limit {limit} at {w}×{h}); refused, as decoding "
                                "it would take too long")
+        if end is None:  # no end marker: libjpeg would fill the missing part with grey and say nothing
+            raise EdgeCNNError(f"{name}: truncated image file")
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
     flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
@@ -97,8 +99,6 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         img = None
     if img is None or img.size == 0:
         raise EdgeCNNError(f"{name}: cannot decode image (truncated or corrupt)")
-    if _truncated(data):
-        raise EdgeCNNError(f"{name}: truncated image file")
     return to_bgr8(img)
 
 
@@ -205,25 +205,13 @@ def _scaled_u8(band: np.ndarray, scale: tuple[str, float, float]) -> np.ndarray:
     return ((a - lo) * k).round().clip(0, 255).astype(np.uint8)
 
 
-def _truncated(data: bytes) -> bool:
-    """JPEG without its end marker or PNG without IEND: OpenCV may decode a partial picture.
-
-    Bytes *after* the end (phone makers' trailers, a motion photo's video) are not truncation:
-    the file's own structure is walked to find where the picture ends.
-    """
-    if data[:3] == b"\xff\xd8\xff":
-        return _jpeg_walk(data)[0] is None
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return not _png_chunks_fit(data)
-    return False
-
-
 def _jpeg_walk(data: bytes) -> tuple[int | None, int]:
     """(offset just past the JPEG's end marker or None if there is none, number of scans).
 
     Segments are skipped by their length (an EXIF thumbnail's own markers are never seen);
     entropy-coded data after a scan header ends at the first marker that is not a stuffed
-    byte or a restart marker.
+    byte or a restart marker. Bytes after the end marker (phone makers' trailers, a motion
+    photo's video) are not truncation, and are not looked at.
     """
     i, n, scans, segments = 2, len(data), 0, 0
     while i + 1 < n:
