@@ -1,10 +1,11 @@
 """Augmentation that makes MNIST digits look like digits cut out of camera frames.
 
-Each digit is redrawn at 2× resolution with a random affine (rotation, shear, scale,
-aspect), thicker or thinner strokes, blur and sometimes hard thresholding, then put
-back through the runtime's own MNIST-style normalization (so training crops and runtime
-crops are made by the same code), jittered by a pixel or two, and given sensor noise.
-Deterministic: the same (seed, epoch, batch) always gives the same images.
+Each digit is redrawn at 2× resolution, sometimes in a handwriting style MNIST's American
+writers rarely used (:func:`add_style`: a crossed 7, a 1 with a flag or a foot), with a random
+affine (rotation, shear, scale, aspect), thicker or thinner strokes, blur and sometimes hard
+thresholding, then put back through the runtime's own MNIST-style normalization (so training
+crops and runtime crops are made by the same code), jittered by a pixel or two, and given
+sensor noise. Deterministic: the same (seed, epoch, batch) always gives the same images.
 """
 
 from __future__ import annotations
@@ -20,10 +21,60 @@ from edgecnn.normalize import normalize_digit
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 
 
-def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One augmented 28×28 float32 image in [0, 1] from a 28×28 uint8 MNIST digit."""
+STYLE_P = 0.35  # share of 7s and 1s redrawn in a continental style
+
+
+def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """``img`` (float ink in [0, 1], 56×56) with a continental stroke added for its ``label``.
+
+    7: a bar across the stem at mid-height. 1: a flag down-left from its top, and sometimes a
+    foot (a base bar, or a short stroke to the right: the L-shaped 1). Strokes are drawn as wide
+    as the digit's own. Other digits are returned unchanged.
+    """
+    if label not in (1, 7):
+        return img
+    ys, xs = np.nonzero(img > 0.5)
+    if ys.size < 10:
+        return img
+    top, bottom = int(ys.min()), int(ys.max())
+    h = bottom - top + 1
+    width = max(2, int(round(2.0 * ys.size / max(1, h))))  # ~ink area / stroke length
+    width = min(width, 6)
+    out = img.copy()
+
+    def stem_x(y: int) -> float:
+        row = np.flatnonzero(img[min(max(y, 0), img.shape[0] - 1)] > 0.5)
+        return float(row.mean()) if row.size else float(xs.mean())
+
+    if label == 7:
+        y = int(top + rng.uniform(0.45, 0.62) * h)
+        x, half = stem_x(y), rng.uniform(0.15, 0.25) * h
+        p, q = (x - half, y + rng.uniform(-2, 2)), (x + half, y + rng.uniform(-2, 2))
+        segments = [(p, q)]
+    else:
+        xt = stem_x(top + 1)
+        length = rng.uniform(0.25, 0.45) * h
+        angle = np.radians(rng.uniform(20, 60))
+        segments = [((xt, top), (xt - length * np.cos(angle), top + length * np.sin(angle)))]
+        r = rng.random()
+        xb = stem_x(bottom - 1)
+        if r < 0.3:    # a base bar
+            half = rng.uniform(0.18, 0.3) * h
+            segments.append(((xb - half, bottom), (xb + half, bottom)))
+        elif r < 0.45:  # a foot to the right (L-shaped)
+            segments.append(((xb, bottom), (xb + rng.uniform(0.2, 0.35) * h, bottom)))
+    for p, q in segments:
+        cv2.line(out, (int(round(p[0] * 8)), int(round(p[1] * 8))), (int(round(q[0] * 8)), int(round(q[1] * 8))),
+                 1.0, width, cv2.LINE_AA, shift=3)
+    return out
+
+
+def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None = None) -> np.ndarray:
+    """One augmented 28×28 float32 image in [0, 1] from a 28×28 uint8 MNIST digit (its ``label`` for styles)."""
     size = 28 * UP
     original = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
+    if label is not None and rng.random() < STYLE_P:
+        original = add_style(original, label, rng)
 
     # Geometry: rotation, shear, anisotropic scale (narrow/wide writers), about the centre.
     angle = math.radians(rng.uniform(-15, 15))
@@ -64,9 +115,12 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def augment_batch(images: np.ndarray, rng: np.random.Generator, p: float = 0.85) -> np.ndarray:
-    """Augment a uint8 N×28×28 batch (each image with probability ``p``) → float32 N×28×28×1."""
+def augment_batch(images: np.ndarray, rng: np.random.Generator, p: float = 0.85,
+                  labels: np.ndarray | None = None) -> np.ndarray:
+    """Augment a uint8 N×28×28 batch (each image with probability ``p``) → float32 N×28×28×1.
+
+    With ``labels``, 7s and 1s are sometimes redrawn in a continental style (:func:`add_style`)."""
     out = to_input(images)
     for i in np.flatnonzero(rng.random(len(images)) < p):
-        out[i, ..., 0] = camera_crop(images[i], rng)
+        out[i, ..., 0] = camera_crop(images[i], rng, None if labels is None else int(labels[i]))
     return out

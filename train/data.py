@@ -37,7 +37,8 @@ class MnistBatches(keras.utils.PyDataset):
     def __getitem__(self, index):
         idx = self.order[index * self.batch_size: (index + 1) * self.batch_size]
         if self.augment:
-            x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]))
+            x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]),
+                              labels=self.labels[idx])
         else:
             x = to_input(self.images[idx])
         return x, self.labels[idx]

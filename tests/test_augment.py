@@ -1,0 +1,46 @@
+"""Training augmentation: handwriting styles MNIST lacks, added to the right digits only."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from edgecnn.synth import mnist_test
+from edgecnn.train.augment import add_style, augment_batch
+
+
+def _up(label: int, k: int = 0) -> np.ndarray:
+    images, ys = mnist_test()
+    return cv2.resize(images[np.flatnonzero(ys == label)[k]].astype(np.float32) / 255, (56, 56))
+
+
+def test_a_seven_gets_a_bar_across_its_stem():
+    seven = _up(7)
+    crossed = add_style(seven, 7, np.random.default_rng(0))
+    added = (crossed > 0.5) & ~(seven > 0.5)
+    ys, xs = np.nonzero(seven > 0.5)
+    top, h = ys.min(), ys.max() - ys.min()
+    rows = np.flatnonzero(added.any(axis=1))
+    assert rows.size and top + 0.35 * h <= rows.mean() <= top + 0.75 * h  # at mid-height
+    assert np.ptp(np.flatnonzero(added.any(axis=0))) >= 0.25 * h          # across, not a dot
+
+
+def test_a_one_gets_a_flag_from_its_top():
+    one = _up(1)
+    flagged = add_style(one, 1, np.random.default_rng(1))
+    added = (flagged > 0.5) & ~(one > 0.5)
+    ys, xs = np.nonzero(one > 0.5)
+    assert added.sum() > 10
+    ay, ax = np.nonzero(added)
+    assert ay.min() <= ys.min() + 3 and ax.min() < xs.min()  # starts at the top, reaches left of the stem
+
+
+def test_other_digits_and_unlabelled_batches_are_unchanged():
+    three = _up(3)
+    assert np.array_equal(add_style(three, 3, np.random.default_rng(0)), three)
+    images, ys = mnist_test()
+    a = augment_batch(images[:16], np.random.default_rng(5))
+    b = augment_batch(images[:16], np.random.default_rng(5))
+    assert np.array_equal(a, b)  # deterministic
+    styled = augment_batch(images[:64], np.random.default_rng(5), labels=ys[:64])
+    assert styled.shape == (64, 28, 28, 1) and 0 <= styled.min() and styled.max() <= 1
