@@ -31,11 +31,10 @@ def quiet_tensorflow() -> None:
 
 def load_keras(path: str | os.PathLike):
     """Load a ``.keras`` model in Keras' safe mode; anything that is not a model → one clear error."""
-    from edgecnn.fileio import check_zip_sizes
+    from edgecnn.fileio import check_regular, check_zip_sizes
 
     path = Path(path)
-    if not path.is_file():
-        raise EdgeCNNError(f"{path}: no such model file")
+    check_regular(path, kind="a Keras model", missing="no such model file")  # a FIFO or device: refused unopened
     # before Keras inflates anything: a 4.9 MB file whose config.json inflates to 3.5 GB peaked at 8 GB
     check_zip_sizes(path, 512 * 2**20, {"config.json": 16 * 2**20, "metadata.json": 2**20})
     quiet_tensorflow()

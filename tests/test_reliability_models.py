@@ -365,3 +365,17 @@ def test_model_that_builds_a_huge_tensor_is_stopped_by_the_memory_cap(tmp_path, 
     path = tmp_path / "huge.onnx"
     onnx.save(m, str(path))
     assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "MiB of memory")
+
+
+def test_keras_path_that_is_a_pipe_is_named_as_such(tmp_path):
+    import os
+
+    from edgecnn.export.convert import load_keras
+
+    p = tmp_path / "m.keras"
+    os.mkfifo(p)
+    with pytest.raises(EdgeCNNError, match="pipe") as e:
+        load_keras(p)
+    assert str(p) in str(e.value)
+    with pytest.raises(EdgeCNNError, match="no such model file"):
+        load_keras(tmp_path / "missing.keras")
