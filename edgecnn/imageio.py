@@ -70,10 +70,13 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         limit = f"{max_pixels / 1e6:.0f} Mpx" if w * h > max_pixels else f"{MAX_SIDE} px a side"
         raise EdgeCNNError(f"{name}: image too large ({w}×{h} = {w * h / 1e6:.0f} Mpx; limit {limit})")
     decoded = w * h * channels * depth
-    if decoded > MAX_DECODED_BYTES:
+    png = data[:8] == b"\x89PNG\r\n\x1a\n"
+    # 16-bit PNG without alpha: libpng can strip to 8 bits row by row, so only the 8-bit picture is held
+    to_8bit = png and depth == 2 and channels in (1, 3) and decoded > MAX_DECODED_BYTES >= w * h * channels
+    if decoded > MAX_DECODED_BYTES and not to_8bit:
         raise EdgeCNNError(f"{name}: image too large to decode ({w}×{h}, {channels} channel(s) of {8 * depth} bits = "
                            f"{decoded / 1e6:.0f} MB; limit {MAX_DECODED_BYTES / 1e6:.0f} MB)")
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
+    if png:
         fits, chunks = _png_walk(data)
         if chunks > MAX_PNG_CHUNKS:  # millions of empty chunks: seconds of work each for us and libpng
             raise EdgeCNNError(f"{name}: PNG has over {MAX_PNG_CHUNKS:,} chunks; refused as corrupt")
@@ -90,7 +93,7 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
             raise EdgeCNNError(f"{name}: truncated image file")
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
-    flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" else cv2.IMREAD_UNCHANGED
+    flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" or to_8bit else cv2.IMREAD_UNCHANGED
     _quiet_opencv()
     try:
         with quiet_stderr():  # libjpeg and libtiff print their own warnings straight to stderr

@@ -256,7 +256,7 @@ def _tiff_header(w, h, bits, samples, sample_format=1):
     return b"II*\x00" + struct.pack("<I", 8) + ifd
 
 
-@pytest.mark.parametrize("fmt", ["tiff_f64_rgba", "tiff_u16_rgba", "png_u16_rgba", "png_u16_rgb"])
+@pytest.mark.parametrize("fmt", ["tiff_f64_rgba", "tiff_u16_rgba", "png_u16_rgba"])
 def test_memory_budget_counts_bytes_not_pixels(fmt, monkeypatch):
     """Issue 14 item 2: 8000² float64 RGBA peaked at 8.1 GB though under the pixel limit; refused by its
     decoded bytes (width × height × channels × bytes per sample), before decoding."""
@@ -429,3 +429,22 @@ def test_structure_floods_are_quick(kind):
     except EdgeCNNError:
         pass
     assert time.perf_counter() - t0 < 1.5
+
+
+def test_deep_png_without_alpha_over_the_budget_is_decoded_at_8_bits(monkeypatch):
+    """Issue 14 item 2 ("reduce depth at decode where OpenCV allows"): a 7000² 16-bit RGB PNG (294 MB at 16 bits)
+    is read through libpng's 16 → 8 bit stripping (147 MB) instead of being refused; with alpha it is refused."""
+    seen = []
+
+    def fake_imdecode(buf, flags):
+        seen.append(flags)
+        return np.zeros((8, 8, 3), np.uint8)
+
+    monkeypatch.setattr(cv2, "imdecode", fake_imdecode)
+    monkeypatch.setattr("edgecnn.imageio._png_walk", lambda data: (True, 2))
+    rgb = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 7000, 7000, 16, 2, 0, 0, 0)) + _chunk(b"IEND", b"")
+    decode_image(rgb, name="deep_rgb.png")
+    assert seen == [cv2.IMREAD_ANYCOLOR]  # 8-bit output, not IMREAD_UNCHANGED's 16
+    rgba = rgb.replace(struct.pack(">IIBB", 7000, 7000, 16, 2), struct.pack(">IIBB", 7000, 7000, 16, 6))
+    with pytest.raises(EdgeCNNError, match="too large to decode"):
+        decode_image(rgba, name="deep_rgba.png")
