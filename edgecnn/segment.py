@@ -166,9 +166,9 @@ MIN_CONTRAST = 16        # grey levels between paper and ink that a pen or penci
 
 def has_contrast(gray: np.ndarray) -> bool:
     """Could ``gray`` hold writing? A dark or blank frame (sensor noise, compression blocks a few
-    grey levels apart) spans fewer than ``MIN_CONTRAST`` levels, lone hot pixels aside (2×2 mean):
-    no pen makes so little contrast, and flattening would only amplify the noise."""
-    lo, hi = cv2.minMaxLoc(cv2.blur(gray, (2, 2)))[:2]
+    grey levels apart) spans fewer than ``MIN_CONTRAST`` levels: no pen makes so little contrast,
+    and flattening would only amplify the noise."""
+    lo, hi = cv2.minMaxLoc(gray)[:2]
     return hi - lo >= MIN_CONTRAST
 
 
@@ -251,6 +251,8 @@ def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
     beside it are never taken for digits.
     """
     level, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    if cv2.countNonZero(bright) > 0.9 * small.size:  # paper (and its writing) fills the view
+        return None
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
     if n < 2:
         return None
