@@ -9,12 +9,12 @@ GREEN, ORANGE, RED, WHITE, BLACK = (60, 200, 60), (0, 165, 255), (40, 40, 230), 
 
 
 def _bgr(image) -> np.ndarray:
-    from .segment import _to_u8
+    from .segment import to_u8
 
     a = np.asarray(image)
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
-    a = _to_u8(a)
+    a = to_u8(a)
     if a.ndim == 2:
         return cv2.cvtColor(a, cv2.COLOR_GRAY2BGR)
     if a.shape[2] == 4:
