@@ -111,7 +111,8 @@ def check_video(path: str | os.PathLike, frames: int) -> str | None:
             if not cap.isOpened():
                 return "the written file does not open (disk full?)"
             count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-            if count <= 0:  # some containers do not store a count: read them through
+            if count != frames:  # no stored count, or FFmpeg's estimate from the duration (off by one at times): read through
+                cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 count = 0
                 while cap.grab():
                     count += 1

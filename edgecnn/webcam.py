@@ -11,9 +11,12 @@ whenever the stable reading changes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,8 +215,9 @@ class VideoOut:
                 raise EdgeCNNError(f"{self.target}: cannot write video (no {self.target.suffix} encoder in this OpenCV)")
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size, interpolation=cv2.INTER_AREA)
-        self.writer.write(frame)
-        self.frames += 1
+        with _signals_deferred():  # Ctrl-C between the write and the count would make the check fail
+            self.writer.write(frame)
+            self.frames += 1
 
     def finish(self) -> str | None:
         """Close the file and move it into place; None when no frame was written."""
@@ -251,11 +255,25 @@ def frame_record(frame, reading, stable, latency_ms: float) -> dict:
             "stable": stable.to_dict(), "latency_ms": round(latency_ms, 3)}
 
 
+@contextlib.contextmanager
+def _signals_deferred():
+    """Hold Ctrl-C and SIGTERM back for a few statements; a signal that came meanwhile is raised right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            raise KeyboardInterrupt
+
+
 def _stop_on_sigterm() -> Callable[[], None]:
     """Make SIGTERM end the loop like Ctrl-C (camera released, video kept); return the undo."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
         return lambda: None
 
