@@ -1,0 +1,30 @@
+"""The development set of real photos (``../shared/data/photos``, outside the repository): slow, not in CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from edgecnn.synth import edit_distance
+
+PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
+TARGET = 0.98  # share of the digits read right (1 − edit distance / digits)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (PHOTOS / "labels.json").exists(), reason="development photos not present")
+def test_development_photos_are_read():
+    from edgecnn import DigitReader
+
+    reader = DigitReader()
+    labels = json.loads((PHOTOS / "labels.json").read_text())["photos"]
+    errors = total = 0
+    for p in labels:
+        reading = reader.read(PHOTOS / p["file"])
+        errors += edit_distance("".join(reading.rows), p["digits"])
+        total += len(p["digits"])
+        if p["file"] <= "real_08":  # the first eight photos stay exact
+            assert reading.rows == p["rows"], p["file"]
+    assert 1 - errors / total >= TARGET, f"{total - errors}/{total} digits read"
