@@ -25,6 +25,6 @@ def test_development_photos_are_read():
         reading = reader.read(PHOTOS / p["file"])
         errors += edit_distance("".join(reading.rows), p["digits"])
         total += len(p["digits"])
-        if p["file"] <= "real_08":  # the first eight photos stay exact
+        if p["file"] < "real_09":  # the first eight photos stay exact
             assert reading.rows == p["rows"], p["file"]
     assert 1 - errors / total >= TARGET, f"{total - errors}/{total} digits read"
