@@ -16,17 +16,29 @@ holds the milliseconds spent in segmentation (incl. normalization) and inference
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
 import numpy as np
 
 from .errors import EdgeCNNError
 from .refine import refine
-from .segment import MAX_SIDE, segment
+from .segment import MAX_SIDE, Segmentation, segment
 
 UNKNOWN = "?"
+
+
+class Classifier(Protocol):
+    """What the reader needs of a model: the ONNX model (:class:`edgecnn.onnxmodel.OnnxModel`) is one."""
+
+    labels: list[str]
+
+    def predict(self, crops: np.ndarray) -> np.ndarray:
+        """N×28×28×1 float32 crops in [0, 1] → N×len(labels) probabilities."""
+        ...
 
 
 @dataclass
@@ -90,20 +102,29 @@ class DigitReader:
         device: ``'cpu'``, or ``'cuda'`` for onnxruntime's CUDA provider (``onnxruntime-gpu``).
         max_side: images larger than this (pixels, longer side) are segmented shrunk to it, which bounds
             the time per image; boxes are still reported in the original image's pixels.
+        segmenter: ``image → Segmentation`` in place of :func:`edgecnn.segment.segment` (then
+            ``max_side`` is the segmenter's business).
+        classifier: any object with ``predict(crops) → probabilities`` (N×28×28×1 float32 in, N×classes
+            out) and ``labels``, in place of the ONNX model (then ``model``, ``threads``, ``device`` are unused).
 
     Raises:
         EdgeCNNError: an unusable model or option (``exit_code`` 2 for options).
     """
 
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
-                 device: str = "cpu", max_side: int = MAX_SIDE):
-        from .onnxmodel import OnnxModel
-
+                 device: str = "cpu", max_side: int = MAX_SIDE, *,
+                 segmenter: Callable[[np.ndarray], Segmentation] | None = None,
+                 classifier: Classifier | None = None):
         if not 0.0 <= float(min_confidence) <= 1.0:
             raise EdgeCNNError(f"min_confidence must be between 0 and 1 (got {min_confidence})", exit_code=2)
-        self.model = OnnxModel(model, threads=threads, device=device)
+        if classifier is None:
+            from .onnxmodel import OnnxModel
+
+            classifier = OnnxModel(model, threads=threads, device=device)
+        self.model = classifier
         self.min_confidence = float(min_confidence)
         self.max_side = max_side
+        self.segmenter = segmenter or functools.partial(segment, max_side=max_side)
 
     @property
     def labels(self) -> list[str]:
@@ -119,7 +140,7 @@ class DigitReader:
 
             image = read_image(image)
         t0 = time.perf_counter()
-        seg = segment(image, max_side=self.max_side)
+        seg = self.segmenter(image)
         t1 = time.perf_counter()
         probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
         probs = refine(seg, probs, self.model.predict)

@@ -130,3 +130,24 @@ def test_bundled_model_reads_synthetic_photos(bundled):
         right += sum(a == b for a, b in zip("".join(r.rows), p.digits)) if [len(x) for x in r.rows] == [len(x) for x in p.rows] else 0
         total += len(p.digits)
     assert right / total > 0.9
+
+
+def test_reader_takes_any_segmenter_and_classifier():
+    """The seams: a segmenter (image → Segmentation) and a classifier (predict + labels) of one's own."""
+    from edgecnn import DigitReader
+    from edgecnn.segment import Found, Segmentation
+
+    class Parity:  # a two-class "classifier": is there much ink?
+        labels = ["light", "dark"]
+
+        def predict(self, crops):
+            ink = crops.reshape(len(crops), -1).mean(axis=1)
+            return np.stack([ink < 0.1, ink >= 0.1], axis=1).astype(np.float32)
+
+    def one_box(image):  # the whole image as one candidate
+        crop = np.zeros((28, 28), np.float32)
+        crop[4:24, 10:18] = 1.0
+        return Segmentation(digits=[Found((0, 0, 10, 10), 0, crop)], rows=[[0]])
+
+    r = DigitReader(segmenter=one_box, classifier=Parity()).read(np.zeros((40, 40), np.uint8))
+    assert r.rows == ["dark"] and r.digits[0].box == (0, 0, 10, 10)
