@@ -285,8 +285,13 @@ def _stop_on_sigterm() -> Callable[[], None]:
 
 
 def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
-        reader=None) -> Summary:
-    """Run the loop until the source ends, ``max_frames``, q/Esc or Ctrl-C; return the summary."""
+        reader=None, source=None) -> Summary:
+    """Run the loop until the source ends, ``max_frames``, q/Esc or Ctrl-C; return the summary.
+
+    ``reader`` defaults to a :class:`~edgecnn.reader.DigitReader` from ``opts``; ``source`` to a
+    :class:`~edgecnn.capture.FrameSource` on ``opts.source``. Any source works that iterates
+    :class:`~edgecnn.capture.Frame` objects and has ``live``, ``fps``, ``stats`` and ``close()``.
+    """
     from .capture import FrameSource
     from .draw import annotate, mosaic
     from .tracking import Tracker
@@ -296,7 +301,8 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
         from .reader import DigitReader
 
         reader = DigitReader(opts.model, threads=opts.threads, min_confidence=opts.min_confidence)
-    source = FrameSource(opts.source, opts.width, opts.height)  # first: a source that won't open is the one error line
+    if source is None:  # first: a source that won't open is the one error line
+        source = FrameSource(opts.source, opts.width, opts.height)
     show = opts.show and display_available()
     if opts.show and not show:
         if not opencv_has_gui():

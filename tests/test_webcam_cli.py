@@ -232,3 +232,32 @@ def test_headless_opencv_is_named_not_the_display(monkeypatch, clip, model):
     r = cli("--source", clip[0], "--model", model, "--max-frames", 2)
     assert r.exit_code == 0, r.output
     assert "opencv-python" in r.stderr and "DISPLAY" not in r.stderr
+
+
+def test_run_takes_a_frame_source_of_its_own():
+    """The seam: any iterable of Frames with live/fps/stats/close() feeds the loop (here: generated pages)."""
+    import io
+
+    from edgecnn.capture import Frame, Stats
+    from edgecnn.webcam import Options, run
+    from runtime_helpers import digits_image
+
+    class Pages:
+        live, fps = False, 10.0
+
+        def __init__(self):
+            self.stats, self.closed = Stats(), False
+
+        def __iter__(self):
+            for i, labels in enumerate([(3, 1, 4), (1, 5)]):
+                img, _, _ = digits_image(labels, seed=i)
+                yield Frame(i, i / self.fps, cv2.cvtColor(img, cv2.COLOR_GRAY2BGR))
+
+        def close(self):
+            self.closed = True
+
+    pages, out = Pages(), io.StringIO()
+    summary = run(Options(show=False, json=True), out=out, say=lambda m: None, source=pages)
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert summary.frames == 2 and pages.closed
+    assert [x["raw"]["rows"] for x in lines] == [["314"], ["15"]]
