@@ -225,3 +225,11 @@ def test_faint_lines_crossing_the_page_do_not_join_the_digits(faint):
         cv2.line(page, tuple(int(v) for v in p), tuple(int(v) for v in q), 235 - faint, 2)
     seg = segment(np.minimum(page, img))
     assert [len(r) for r in seg.rows] == [5, 5, 5]
+
+
+def test_a_sliver_cut_by_the_frame_side_is_not_a_digit():
+    """The edge of something outside the frame shows as a thin dark stroke along its side."""
+    img, truth, _ = digits_image((2, 5, 5), size=(480, 360))
+    img[0:70, 474:480] = 60  # a dark sliver running off the right side, as tall as a digit
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3]

@@ -118,6 +118,8 @@ def find_digits(ink: np.ndarray):
         fill = a / float(gw * gh)
         if fill > 0.9 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
             continue
+        if (x0 == 0 or x1 == w) and gw < 0.2 * gh and gh < 1.5 * ref:  # a sliver of something cut by the frame's side
+            continue
         groups.append(((x0, y0, gw, gh), members))
     if len(groups) > MAX_DIGITS:
         return [], labels
