@@ -233,3 +233,15 @@ def test_a_sliver_cut_by_the_frame_side_is_not_a_digit():
     img[0:70, 474:480] = 60  # a dark sliver running off the right side, as tall as a digit
     seg = segment(img)
     assert [len(r) for r in seg.rows] == [3]
+
+
+def test_a_stroke_wider_than_three_digits_is_not_a_digit():
+    """Show-through or a shadow edge: one long wavy stroke under the row, as tall as half a digit."""
+    import cv2
+
+    img, truth, _ = digits_image((7, 4, 1), size=(480, 360))
+    xs = np.arange(20, 460)
+    pts = np.column_stack([xs, 200 + 25 * np.sin(xs / 25.0)]).astype(np.int32)
+    cv2.polylines(img, [pts], False, 90, 3)
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3]

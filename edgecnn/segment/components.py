@@ -113,6 +113,8 @@ def find_digits(ink: np.ndarray):
             continue
         if gw > 3.0 * max(gh, 1) and gh < 0.5 * ref:  # underlines, ruled lines
             continue
+        if gw > 3.0 * ref:  # wider than three digits: a shadow edge, show-through, a stroke under the writing
+            continue
         if gh < 0.25 * ref:
             continue
         fill = a / float(gw * gh)
