@@ -245,3 +245,11 @@ def test_a_stroke_wider_than_three_digits_is_not_a_digit():
     cv2.polylines(img, [pts], False, 90, 3)
     seg = segment(img)
     assert [len(r) for r in seg.rows] == [3]
+
+
+def test_a_piece_of_a_printed_rule_is_not_a_one():
+    """A grid line's broken piece: straighter and longer than any 1 on the page."""
+    img, truth, _ = digits_image((0, 1, 2), rows=2, size=(480, 360))
+    img[60:200, 315:318] = 120  # vertical, 3 px wide, 1.7 digits tall, right of the rows
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3, 3]

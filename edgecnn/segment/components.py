@@ -115,6 +115,8 @@ def find_digits(ink: np.ndarray):
             continue
         if gw > 3.0 * ref:  # wider than three digits: a shadow edge, show-through, a stroke under the writing
             continue
+        if gw < 0.08 * gh and gh > 1.3 * ref:  # straighter and longer than a 1: a piece of a printed rule
+            continue
         if gh < 0.25 * ref:
             continue
         fill = a / float(gw * gh)
