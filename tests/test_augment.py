@@ -42,5 +42,9 @@ def test_other_digits_and_unlabelled_batches_are_unchanged():
     a = augment_batch(images[:16], np.random.default_rng(5))
     b = augment_batch(images[:16], np.random.default_rng(5))
     assert np.array_equal(a, b)  # deterministic
-    styled = augment_batch(images[:64], np.random.default_rng(5), labels=ys[:64])
+    styled = augment_batch(images[:64], np.random.default_rng(5), labels=ys[:64], style_rng=np.random.default_rng(6))
+    plain = augment_batch(images[:64], np.random.default_rng(5))
     assert styled.shape == (64, 28, 28, 1) and 0 <= styled.min() and styled.max() <= 1
+    same = [i for i in range(64) if ys[i] not in (1, 7)]
+    assert np.array_equal(styled[same], plain[same])  # other digits: the very same augmentation
+    assert not np.array_equal(styled, plain)          # some 7s and 1s were restyled

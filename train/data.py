@@ -38,7 +38,7 @@ class MnistBatches(keras.utils.PyDataset):
         idx = self.order[index * self.batch_size: (index + 1) * self.batch_size]
         if self.augment:
             x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]),
-                              labels=self.labels[idx])
+                              labels=self.labels[idx], style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]))
         else:
             x = to_input(self.images[idx])
         return x, self.labels[idx]
