@@ -75,13 +75,13 @@ def find_digits(ink: np.ndarray):
     # limited hysteresis: faint ink counts only near strong ink, so faint lines crossing the page
     # (bleed-through, a smudge, a scanner's shadow) cannot chain digits into one component
     reach = max(3, round(min(h, w) * REACH))
-    near = cv2.dilate(cv2.threshold(ink, high, 255, cv2.THRESH_BINARY)[1],
-                      cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    mask = cv2.bitwise_and(mask, near)
+    strong = cv2.threshold(ink, high, 1, cv2.THRESH_BINARY)[1]
+    near = cv2.dilate(strong, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    mask = cv2.bitwise_and(mask, mask, mask=near)
     # hysteresis: the components of the low mask that hold a strong pixel (ink > high)
     # (BBDT: 2.5× faster than OpenCV's default algorithm with statistics on a 640×480 frame)
     n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
-    strong = np.bincount(labels[ink > high], minlength=n)
+    strong = np.bincount(labels[strong.view(bool)], minlength=n)
     min_area = max(6, h * w * 2e-5)
     comps = []
     for i in np.flatnonzero((strong > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)).tolist():
