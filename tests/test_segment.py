@@ -253,3 +253,10 @@ def test_a_piece_of_a_printed_rule_is_not_a_one():
     img[60:200, 315:318] = 120  # vertical, 3 px wide, 1.7 digits tall, right of the rows
     seg = segment(img)
     assert [len(r) for r in seg.rows] == [3, 3]
+
+
+def test_a_page_of_many_digits_is_read_not_dropped():
+    """A form with 224 digits (more than the old cut-off of 200 candidates) keeps them all."""
+    img, truth, _ = digits_image(tuple(range(10)) + tuple(range(6)), rows=14, size=(1640, 1560))
+    seg = segment(img)
+    assert len(seg.digits) == 16 * 14 and [len(r) for r in seg.rows] == [16] * 14

@@ -11,7 +11,7 @@ import numpy as np
 from .lines import erase_lines
 
 REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
-MAX_DIGITS = 200         # more candidates than this: noise, not writing
+MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
 
 
 _LEVELS = np.arange(256, dtype=np.float64)
@@ -99,8 +99,10 @@ def find_digits(ink: np.ndarray):
                 comps += parts
                 continue
         comps.append([x, y, x + bw, y + bh, area, [i]])
-    if not comps or len(comps) > MAX_DIGITS * 4:
+    if not comps:
         return [], labels
+    if len(comps) > MAX_DIGITS * 4:  # grain or noise among the writing: the largest pieces carry the writing
+        comps = sorted(comps, key=lambda c: -c[4])[: MAX_DIGITS * 4]
     ref = _ref_height(comps)
     comps = _merge(comps, ref)
     ref = _ref_height(comps)
@@ -125,8 +127,8 @@ def find_digits(ink: np.ndarray):
         if (x0 == 0 or x1 == w) and gw < 0.2 * gh and gh < 1.5 * ref:  # a sliver of something cut by the frame's side
             continue
         groups.append(((x0, y0, gw, gh), members))
-    if len(groups) > MAX_DIGITS:
-        return [], labels
+    if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
+        groups = sorted(groups, key=lambda g: -g[0][2] * g[0][3])[:MAX_DIGITS]
     return groups, labels
 
 
