@@ -4,8 +4,10 @@ Segmentation proposes candidates from ink alone. Two mistakes it cannot see are 
 classifier, which is asked about the alternatives:
 
 * **merge** — neighbours in a row that overlap side by side (an open 4 drawn in two strokes, a
-  5's detached cap) or of which one reads unsure are tried as one digit; the union is kept when
-  it reads confidently (``CONFIDENT``) and is shaped like one digit.
+  5's detached cap), that nearly touch with one much shorter (an open 4's arm beside its stem),
+  or of which one reads unsure are tried as one digit; the union is kept when it reads
+  confidently (``MERGE_SURE``; ``HUG_SURE`` when both pieces read sure on their own) and is
+  shaped like one digit.
 * **split** — a candidate wide for its height that reads unsure (or is too wide for one digit)
   is cut at the thinnest columns of its ink; a cut is kept when both halves read confidently
   (``SPLIT_SURE``) and better than the whole.
@@ -23,6 +25,7 @@ from .segment import Found, Segmentation
 
 CONFIDENT = 0.9       # a reading this sure stands
 MERGE_SURE = 0.95     # a merged pair must read at least this sure
+HUG_SURE = 0.995      # ... and this sure when both pieces read confidently on their own
 SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
 Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
 
@@ -49,9 +52,11 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
             overlap = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
             side_by_side = overlap >= 0.3 * min(a[2], b[2])
-            unsure = min(conf[i], conf[j]) < CONFIDENT and overlap >= -0.1 * max(a[3], b[3])
-            if (side_by_side or unsure) and (x1 - x0) <= 1.2 * (y1 - y0):
-                pairs.append((i, j))
+            near = overlap >= -0.1 * max(a[3], b[3])
+            unsure = near and min(conf[i], conf[j]) < CONFIDENT
+            hugging = near and min(a[3], b[3]) < 0.75 * max(a[3], b[3])  # a short piece against a tall one
+            if (side_by_side or unsure or hugging) and (x1 - x0) <= 1.2 * (y1 - y0):
+                pairs.append((i, j, MERGE_SURE if side_by_side or unsure else HUG_SURE))
                 unions.append(seg.found((x0, y0, x1 - x0, y1 - y0), seg.digits[i].ids + seg.digits[j].ids,
                                         seg.digits[i].row))
     if not pairs:
@@ -60,8 +65,8 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
     merged: dict[int, int] = {}
     used: set[int] = set()
     for k in np.argsort(-union_probs.max(axis=1)):
-        (i, j), p = pairs[k], union_probs[k]
-        if p.max() >= MERGE_SURE and i not in used and j not in used:
+        (i, j, sure), p = pairs[k], union_probs[k]
+        if p.max() >= sure and i not in used and j not in used:
             merged[i] = k
             used.update((i, j))
     if not merged:

@@ -51,3 +51,18 @@ def test_digit_in_two_side_by_side_pieces_is_merged(reader):
 
     assert len(segment(img).digits) == 2  # two pieces for the segmenter: the classifier joins them
     assert reader.read(img).rows == ["4"]
+
+
+@pytest.mark.parametrize("k", [0, 2, 6])
+def test_open_four_with_its_arm_apart_from_the_stem_is_merged(reader, k):
+    """An open 4 whose short arm stands a few pixels left of its stem: two pieces, one digit."""
+    from edgecnn.segment import segment
+
+    four = _sample(4, k).copy()
+    cols = np.flatnonzero(four.max(axis=0) > 0)
+    right = np.arange(cols[0], cols[-1] + 1) > (cols[0] + cols[-1]) / 2
+    stem = cols[0] + int(np.argmax(four.sum(axis=0)[cols[0]: cols[-1] + 1] * right))
+    four[:, stem - 3: stem - 1] = 0
+    img = _page([(four, 150, 50)])
+    assert len(segment(img).digits) == 2
+    assert reader.read(img).rows == ["4"]
