@@ -260,3 +260,11 @@ def test_a_page_of_many_digits_is_read_not_dropped():
     img, truth, _ = digits_image(tuple(range(10)) + tuple(range(6)), rows=14, size=(1640, 1560))
     seg = segment(img)
     assert len(seg.digits) == 16 * 14 and [len(r) for r in seg.rows] == [16] * 14
+
+
+def test_a_low_piece_does_not_break_its_row_in_two():
+    """Rows are chained left to right; a piece written low (a fragment, a descender) must not split the line."""
+    boxes = [(0, 100, 40, 100), (100, 100, 40, 100), (150, 170, 30, 60), (200, 90, 40, 75), (300, 100, 40, 100)]
+    assert reading_order(boxes) == [[0, 1, 2, 3, 4]]
+    two_lines = [(0, 100, 40, 100), (100, 100, 40, 100), (0, 260, 40, 100), (100, 260, 40, 100)]
+    assert reading_order(two_lines) == [[0, 1], [2, 3]]

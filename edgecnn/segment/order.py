@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from statistics import median
+
+
 def reading_order(boxes) -> list[list[int]]:
     """Group boxes (x, y, w, h) into rows (top→bottom), each left→right; tilted rows are chained."""
     order = sorted(range(len(boxes)), key=lambda i: boxes[i][0] + boxes[i][2] / 2)
@@ -21,6 +24,40 @@ def reading_order(boxes) -> list[list[int]]:
             rows[best].append(i)
         else:
             rows.append([i])
+    rows = _join_rows(rows, boxes)
     # mean centre height (half-integers: the plain sum is exact, as numpy's is)
     rows.sort(key=lambda row: sum(boxes[i][1] + boxes[i][3] / 2 for i in row) / len(row))
     return rows
+
+
+def _join_rows(rows: list[list[int]], boxes) -> list[list[int]]:
+    """Join rows that are one line of writing: a stray piece can break the left→right chain in two."""
+    joined = True
+    while joined:
+        joined = False
+        for a in range(len(rows)):
+            for b in range(a + 1, len(rows)):
+                if _one_line(rows[a], rows[b], boxes):
+                    rows[a] = sorted(rows[a] + rows[b], key=lambda i: boxes[i][0] + boxes[i][2] / 2)
+                    del rows[b]
+                    joined = True
+                    break
+            if joined:
+                break
+    return rows
+
+
+def _one_line(r1: list[int], r2: list[int], boxes) -> bool:
+    """Do rows ``r1`` and ``r2`` share their band (median top to median bottom, half of the lower
+    band at least) and stand side by side (no box of one above or below a box of the other)?"""
+    t1, b1 = median(boxes[i][1] for i in r1), median(boxes[i][1] + boxes[i][3] for i in r1)
+    t2, b2 = median(boxes[i][1] for i in r2), median(boxes[i][1] + boxes[i][3] for i in r2)
+    if min(b1, b2) - max(t1, t2) < 0.5 * min(b1 - t1, b2 - t2):
+        return False
+    for i in r1:
+        xi, _, wi, _ = boxes[i]
+        for j in r2:
+            xj, _, wj, _ = boxes[j]
+            if min(xi + wi, xj + wj) - max(xi, xj) > 0.5 * min(wi, wj):
+                return False
+    return True
