@@ -71,17 +71,7 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             used.update((i, j))
     if not merged:
         return probs
-    digits, out = [], []
-    for i, d in enumerate(seg.digits):
-        if i in merged:
-            digits.append(unions[merged[i]])
-            out.append(union_probs[merged[i]])
-        elif i not in used:
-            digits.append(d)
-            out.append(probs[i])
-    seg.digits = digits
-    seg.regroup()
-    return np.stack(out)
+    return _rebuild(seg, probs, {i: [(unions[k], union_probs[k])] for i, k in merged.items()}, used)
 
 
 def _cuts(seg: Segmentation, d: Found, count: int = 3) -> list[int]:
@@ -119,13 +109,20 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             best[i] = k
     if not best:
         return probs
+    return _rebuild(seg, probs, {i: [(tries[k][1], halves[k][0]), (tries[k][2], halves[k][1])] for i, k in best.items()})
+
+
+def _rebuild(seg: Segmentation, probs: np.ndarray, new: dict[int, list[tuple[Found, np.ndarray]]],
+             drop: set[int] = frozenset()) -> np.ndarray:
+    """Put ``new`` candidates (with their probabilities) in place of digit ``i``, leave out ``drop``;
+    return the probabilities in the new reading order."""
     digits, out = [], []
     for i, d in enumerate(seg.digits):
-        if i in best:
-            _, left, right = tries[best[i]]
-            digits += [left, right]
-            out += [halves[best[i]][0], halves[best[i]][1]]
-        else:
+        if i in new:
+            for found, p in new[i]:
+                digits.append(found)
+                out.append(p)
+        elif i not in drop:
             digits.append(d)
             out.append(probs[i])
     seg.digits = digits
