@@ -128,6 +128,19 @@ def test_resume_needs_a_resumable_run(tmp_path):
         resume(tmp_path)
 
 
+@pytest.mark.parametrize("state", ['{"epochs_done": 1e999}', '{"epochs_done": "abc"}', '{"epochs_done": 1, "best": "abc"}',
+                                   '{"epochs_done": 1, "best": NaN}', '{"epochs_done": -3}', '[1, 2]'])
+def test_resume_state_with_odd_numbers_is_named_damaged(tmp_path, state):
+    """Issue 14 item 11: a state.json holding 1e999 or "abc" gave 'unexpected OverflowError/ValueError'."""
+    from edgecnn.train.trainer import resume
+
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "edge"}))
+    (tmp_path / "state.json").write_text(state)
+    (tmp_path / "last.keras").write_bytes(b"")
+    with pytest.raises(EdgeCNNError, match="state.json is damaged"):
+        resume(tmp_path)
+
+
 def test_history_with_nan_and_infinity_still_plots(tmp_path):
     """Issue 14 item 11: a history.json holding NaN/Infinity (or 1e999, or text) broke `evaluate --plot`
     with 'unexpected ValueError'; values that cannot be plotted are left out."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import platform
 import signal
 import sys
@@ -181,7 +182,11 @@ def resume(run_dir: str | Path, device: str | None = None, progress: str | None 
     try:
         config = TrainConfig(**{k: v for k, v in raw.items() if k in fields})
         done = int(state["epochs_done"])
-    except (TypeError, KeyError, ValueError) as e:
+        best, best_epoch = float(state.get("best", -1.0)), int(state.get("best_epoch", 0))
+        train_time = float(state.get("train_time_s", 0.0))
+        if not (0 <= done and 0 <= best_epoch and math.isfinite(best) and math.isfinite(train_time)):
+            raise ValueError("a number out of range")
+    except (TypeError, KeyError, ValueError, OverflowError, AttributeError) as e:
         raise EdgeCNNError(f"--resume {run_dir}: config.json or state.json is damaged ({e})") from None
     config.out = str(run_dir)
     if device is not None:
@@ -191,8 +196,8 @@ def resume(run_dir: str | Path, device: str | None = None, progress: str | None 
     history = _read_json(run_dir / "history.json", "") if (run_dir / "history.json").is_file() else []
     history = [h for h in history if isinstance(h, dict)][:done] if isinstance(history, list) else []
     return train(config, log=log, callbacks=callbacks,
-                 _resume={"epochs_done": done, "history": history, "best": float(state.get("best", -1.0)),
-                          "best_epoch": int(state.get("best_epoch", 0)), "train_time_s": float(state.get("train_time_s", 0.0))})
+                 _resume={"epochs_done": done, "history": history, "best": best, "best_epoch": best_epoch,
+                          "train_time_s": train_time})
 
 
 def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), callbacks=(), _resume: dict | None = None) -> dict:
