@@ -128,7 +128,7 @@ def test_jsonl_streams_one_line_per_image(photos, model, monkeypatch):
         return read(self, image)
 
     monkeypatch.setattr(DigitReader, "read", spy)
-    r = run(photos, "--model", model, "--jsonl")
+    r = run(photos, "--model", model, "--jsonl", "--workers", "1")  # the spy counts in this process
     assert r.exit_code == 0, r.output
     lines = [json.loads(line) for line in r.stdout.splitlines()]
     assert [x["file"].split("/")[-1] for x in lines] == ["a.png", "b.jpg", "blank.png"]
@@ -182,3 +182,78 @@ def test_save_keeps_names_unique_and_the_photo_format(tmp_path, model):
     assert all(f"wrote {out / w}" in r.stderr for w in written)
     saved = [p for i in json.loads(r.stdout)["images"] for p in i["saved"]]
     assert sorted(saved) == sorted(str(out / w) for w in written)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Eight generated photos (one or two rows each) to read with several workers."""
+    for i in range(8):
+        img = digits_image((i, (i + 3) % 10, 7), rows=1 + i % 2, seed=i)[0]
+        cv2.imwrite(str(tmp_path / f"p{i}.{'png' if i % 3 else 'jpg'}"), img)
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", [[], ["--json"], ["--jsonl"]], ids=["plain", "json", "jsonl"])
+def test_workers_give_the_same_output_in_the_same_order(folder, model, fmt):
+    one = run(folder, "--model", model, "--min-confidence", "0", "--workers", "1", *fmt)
+    two = run(folder, "--model", model, "--min-confidence", "0", "--workers", "2", *fmt)
+    assert one.exit_code == two.exit_code == 0, two.output
+    assert two.stdout_bytes == one.stdout_bytes
+    assert len(one.stdout_bytes) > 100
+    assert two.stderr.splitlines()[-1].startswith("predict: 8 images, 8 read, 0 failed")
+
+
+def test_bad_image_among_workers_same_error_and_exit(folder, model):
+    (folder / "p3.png").write_bytes(b"garbage")
+    args = (folder / "p0.jpg", folder / "p1.png", folder / "p3.png", folder / "missing.png", folder / "p4.png",
+            folder / "p5.png", "--model", model)
+    one, two = run(*args, "--workers", "1"), run(*args, "--workers", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert two.stdout == one.stdout and len(two.stdout.splitlines()) == 4
+    errors = [line for line in two.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [line for line in one.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "p3.png" in errors[0] and "missing.png" in errors[1]
+    assert "2 of 6 image(s) could not be read" in two.stderr and "Traceback" not in two.output
+
+
+def test_workers_save_the_same_files(folder, model, tmp_path_factory):
+    out1, out2 = tmp_path_factory.mktemp("w1"), tmp_path_factory.mktemp("w2")
+    one = run(folder, "--model", model, "--save", out1, "--json", "--workers", "1")
+    two = run(folder, "--model", model, "--save", out2, "--json", "--workers", "2")
+    assert one.exit_code == two.exit_code == 0, two.output
+    files = sorted(p.name for p in out1.iterdir())
+    assert files == sorted(p.name for p in out2.iterdir()) and len(files) == 16
+    assert [i["saved"] for i in json.loads(two.stdout)["images"]] == \
+        [[s.replace(str(out1), str(out2)) for s in i["saved"]] for i in json.loads(one.stdout)["images"]]
+
+
+def test_spawned_workers_read_too(folder, model, monkeypatch):
+    """spawn (macOS, Windows, CUDA) pickles the work instead of forking: same output."""
+    import multiprocessing
+
+    from edgecnn.cli import predict
+
+    monkeypatch.setattr(predict, "_start_method", lambda device: multiprocessing.get_context("spawn"))
+    one = run(folder, "--model", model, "--jsonl", "--workers", "1")
+    two = run(folder, "--model", model, "--jsonl", "--workers", "2")
+    assert one.exit_code == two.exit_code == 0, two.output
+    assert two.stdout_bytes == one.stdout_bytes
+
+
+@pytest.mark.parametrize("value", ["0", "100000", "many"])
+def test_workers_out_of_range_is_a_usage_error(photos, model, value):
+    r = run(photos, "--model", model, "--workers", value)
+    assert r.exit_code == 2 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: --workers"), r.stderr
+
+
+def test_one_image_starts_no_pool(photos, model, monkeypatch):
+    import concurrent.futures
+
+    def no_pool(*a, **k):
+        raise AssertionError("a pool for one image")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+    r = run(photos / "a.png", "--model", model, "--workers", "2")
+    assert r.exit_code == 0, r.output

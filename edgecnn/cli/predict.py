@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -15,6 +17,8 @@ from ..errors import EdgeCNNError, UsageError
 from .common import BOOL_WORDS, DEVICE_HELP, check_device, guarded, print_json, progress, runtime_device, say
 
 
+CORES = os.cpu_count() or 1
+WINDOW = 4  # images queued per worker: keeps every worker busy, and memory bounded for any number of files
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
 
 
@@ -67,11 +71,13 @@ def predict(
     save: Optional[Path] = typer.Option(None, "--save", "-o", help="Write annotated copies (same format as each photo, subfolders kept) and crop mosaics into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
     min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
-    threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
+    threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads (per worker)."),
+    workers: int = typer.Option(CORES, "--workers", "-j", min=1, max=CORES, show_default=False, help=f"Processes reading images in parallel (default: the CPU cores, {CORES} here; 1: in this process)."),
     device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP),
 ) -> None:
     """Read the handwritten digits in photos: one line per image (rows, mean confidence), --json or --jsonl.
 
+    Files are read in parallel (--workers), reported in the order given.
     A progress bar shows on a terminal; a summary line goes to stderr.
     """
     if json_out and jsonl:
@@ -87,33 +93,28 @@ def predict(
 
     from ..reader import DigitReader
 
+    runtime = runtime_device(device)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime_device(device))
+        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime)
     for w in caught:
         say(f"warning: {w.message}")
     check_device(device, reader.model.session)
 
     results, failed, digits, saved, t0 = [], 0, 0, [], time.perf_counter()
-    names = save_names(files) if save is not None else []
-    with progress(len(files)) as advance:
-        for i, f in enumerate(files):
-            entry: dict = {"file": str(f)}
-            try:
-                reading = reader.read(f)
-                entry.update(reading.to_dict())
-                digits += len(reading.digits)
-                if save is not None:
-                    entry["saved"] = _save(save, names[i], f, reading, save_crops)
-                    saved += entry["saved"]
-                if not (json_out or jsonl):
-                    rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
-                    mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
-                    print(f"{f}: {rows}{mc}", flush=True)  # sys.stdout at call time: lines land above the bar
-            except EdgeCNNError as e:
+    names = save_names(files) if save is not None else [None] * len(files)
+    job = (save, save_crops, not (json_out or jsonl))
+    options = (model, threads, min_confidence, runtime)
+    with _readings(reader, files, names, job, options, min(workers, len(files))) as readings, \
+            progress(len(files)) as advance:  # the pool forks before the bar starts its thread
+        for entry, found, line in readings:
+            digits += found
+            saved += entry.get("saved", [])
+            if "error" in entry:
                 failed += 1
-                entry["error"] = str(e)
-                say(f"error: {e}")
+                say(f"error: {entry['error']}")
+            elif line is not None:
+                print(line, flush=True)  # sys.stdout at call time: lines land above the bar
             if jsonl:
                 sys.stdout.write(json.dumps(entry, default=str) + "\n")
                 sys.stdout.flush()
@@ -134,6 +135,95 @@ def predict(
     if failed:
         say(f"{failed} of {len(files)} image(s) could not be read")
         raise typer.Exit(1)
+
+
+def read_one(reader, f: Path, name: Path | None, job: tuple) -> tuple[dict, int, str | None]:
+    """One image: its JSON entry (with ``error`` when it could not be read or saved), its digit count, and its
+    line for the human output (None with --json/--jsonl or after an error)."""
+    save, save_crops, human = job
+    entry: dict = {"file": str(f)}
+    found, line = 0, None
+    try:
+        reading = reader.read(f)
+        entry.update(reading.to_dict())
+        found = len(reading.digits)
+        if save is not None:
+            entry["saved"] = _save(save, name, f, reading, save_crops)
+        if human:
+            rows = " | ".join(reading.rows) if reading.rows else "(no digits)"
+            mc = f"  (mean confidence {reading.mean_confidence:.2f})" if reading.digits else ""
+            line = f"{f}: {rows}{mc}"
+    except EdgeCNNError as e:
+        entry["error"] = str(e)
+    return entry, found, line
+
+
+@contextlib.contextmanager
+def _readings(reader, files: list[Path], names: list, job: tuple, options: tuple, workers: int):
+    """Yields an iterator of :func:`read_one`'s results in the order of ``files``.
+
+    One worker: read here, by ``reader``. More: a process pool, each worker with its own reader built from
+    ``options`` (model, threads, min_confidence, device); at most ``WINDOW`` images per worker are in flight.
+    """
+    if workers <= 1:
+        yield (read_one(reader, f, name, job) for f, name in zip(files, names))
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from itertools import islice
+
+    pool = ProcessPoolExecutor(workers, mp_context=_start_method(options[3]), initializer=_init_worker,
+                               initargs=(*options, job))
+    done = False
+    try:
+        todo, pending = zip(files, names), deque()
+
+        def top_up():
+            for f, name in islice(todo, workers * WINDOW - len(pending)):
+                pending.append(pool.submit(_read_in_worker, f, name))
+
+        def ordered():
+            while pending:
+                future = pending.popleft()
+                top_up()
+                yield future.result()
+
+        top_up()  # forks the workers now (fork: all at the first submit)
+        yield ordered()
+        done = True
+    except BrokenProcessPool:
+        raise EdgeCNNError("a --workers process stopped unexpectedly (out of memory?); rerun with --workers 1") from None
+    finally:
+        pool.shutdown(wait=done, cancel_futures=True)
+
+
+def _start_method(device: str):
+    """fork on Linux (the parent's imports are reused: a worker starts in milliseconds); spawn elsewhere and for
+    CUDA, which does not survive a fork."""
+    import multiprocessing as mp
+
+    return mp.get_context("fork" if device == "cpu" and sys.platform.startswith("linux") else "spawn")
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(model, threads: int, min_confidence: float, device: str, job: tuple) -> None:
+    """A worker's own reader, built once. Ctrl-C and SIGTERM are the parent's business: it stops the pool."""
+    import signal
+    import warnings
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    warnings.simplefilter("ignore")  # the parent already said each warning once
+    from ..reader import DigitReader
+
+    _WORKER.update(reader=DigitReader(model, threads=threads, min_confidence=min_confidence, device=device), job=job)
+
+
+def _read_in_worker(f: Path, name: Path | None) -> tuple[dict, int, str | None]:
+    return read_one(_WORKER["reader"], f, name, _WORKER["job"])
 
 
 KEPT_FORMATS = {".jpg": [], ".jpeg": [], ".webp": [], ".png": [], ".bmp": [], ".tif": [], ".tiff": []}
