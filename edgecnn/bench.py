@@ -503,17 +503,15 @@ def targets(result: dict) -> list[dict]:
 
 
 def machine(threads: int) -> dict:
+    """The host: its CPU by name and the int8-relevant instruction set (see :mod:`edgecnn.cpuinfo`)."""
     import onnxruntime as ort
 
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        flags = next((l for l in open("/proc/cpuinfo") if l.startswith("flags")), "")
-    except OSError:
-        flags = ""
-    return {"cpu": cpu, "cores": os.cpu_count(), "threads": threads, "python": platform.python_version(),
-            "onnxruntime": ort.__version__, "numpy": np.__version__,
-            "avx512_vnni": "avx512_vnni" in flags, "avx512f": "avx512f" in flags}
+    from .cpuinfo import cpu_info, describe_isa
+
+    info = cpu_info()
+    features = info["features"] or {}
+    return {"cpu": info["model"], "cpu_vendor": info["vendor"], "cpu_family": info["family"],
+            "cpu_model_number": info["model_number"], "isa": info["isa"], "isa_text": describe_isa(info),
+            "cpu_features": info["features"], "cores": os.cpu_count(), "threads": threads,
+            "python": platform.python_version(), "onnxruntime": ort.__version__, "numpy": np.__version__,
+            "avx512_vnni": features.get("avx512_vnni", False), "avx512f": features.get("avx512f", False)}

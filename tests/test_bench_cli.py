@@ -28,10 +28,19 @@ def test_report_fits_80_columns_and_names_no_issue(doc, capsys):
     report(doc)
     out = capsys.readouterr().out
     assert "targets" in out and "int8 vs fp32" in out and "frame pipeline" in out
+    assert out.splitlines()[1].startswith("instruction set: ")  # the host, under its CPU's name
     wide = [line for line in out.splitlines() if len(line.rstrip()) > 80]
     assert wide == []
     assert "issue" not in out.lower()
     assert "int8_vs_fp32" not in out  # ratios as a table, not JSON keys
+
+
+def test_json_names_the_host_cpu_and_instruction_set(doc):
+    from edgecnn.cpuinfo import cpu_info
+
+    m = doc["machine"]
+    assert m["cpu"] == cpu_info()["model"] and m["cpu"]
+    assert m["isa"] == cpu_info()["isa"] and isinstance(m["isa_text"], str)
 
 
 @pytest.mark.parametrize("met, code", [([True, None, True], 0), ([True, False, None], 1)])

@@ -84,6 +84,8 @@ def report(r: dict) -> None:
     c = _console()
     m, f = r["machine"], r["floor"]
     c.print(f"[bold]{m['cpu']}[/bold], {r['settings']['threads']} thread(s), onnxruntime {m['onnxruntime']}")
+    if "isa_text" in m:  # results saved before the host's instruction set was recorded lack it
+        c.print(f"instruction set: {m['isa_text']}")
     if r["settings"]["quick"]:
         c.print("--quick: tiny iteration counts, figures not meaningful")
     c.print(f"compute floor: {f['macs_per_image'] / 1e6:.2f} M multiply-adds/image at this CPU's peak:")
