@@ -216,6 +216,16 @@ def test_bad_image_among_workers_same_error_and_exit(folder, model):
     assert "2 of 6 image(s) could not be read" in two.stderr and "Traceback" not in two.output
 
 
+def test_bad_model_with_workers_is_one_line(folder, tmp_path_factory):
+    bad = tmp_path_factory.mktemp("m") / "m.onnx"
+    bad.write_bytes(b"nope")
+    r = run(folder, "--model", bad, "--workers", "2")
+    assert r.exit_code == 1 and r.stdout == "" and "Traceback" not in r.output
+    assert [line for line in r.stderr.splitlines() if line.strip()] == \
+        [line for line in run(folder, "--model", bad, "--workers", "1").stderr.splitlines() if line.strip()]
+    assert len(r.stderr.strip().splitlines()) == 1 and "not a usable ONNX" in r.stderr
+
+
 def test_workers_save_the_same_files(folder, model, tmp_path_factory):
     out1, out2 = tmp_path_factory.mktemp("w1"), tmp_path_factory.mktemp("w2")
     one = run(folder, "--model", model, "--save", out1, "--json", "--workers", "1")

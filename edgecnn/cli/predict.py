@@ -89,23 +89,26 @@ def predict(
     if not files:
         raise EdgeCNNError(f"no image files found in {', '.join(paths)}")
 
-    import warnings
-
-    from ..reader import DigitReader
+    from ..reader import DigitReader  # before the workers fork: they start with it imported
 
     runtime = runtime_device(device)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime)
-    for w in caught:
-        say(f"warning: {w.message}")
-    check_device(device, reader.model.session)
+
+    def make_reader():
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime)
+        for w in caught:
+            say(f"warning: {w.message}")
+        check_device(device, reader.model.session)
+        return reader
 
     results, failed, digits, saved, t0 = [], 0, 0, [], time.perf_counter()
     names = save_names(files) if save is not None else [None] * len(files)
     job = (save, save_crops, not (json_out or jsonl))
     options = (model, threads, min_confidence, runtime)
-    with _readings(reader, files, names, job, options, min(workers, len(files))) as readings, \
+    with _readings(make_reader, files, names, job, options, min(workers, len(files))) as (reader, readings), \
             progress(len(files)) as advance:  # the pool forks before the bar starts its thread
         for entry, found, line in readings:
             digits += found
@@ -159,14 +162,17 @@ def read_one(reader, f: Path, name: Path | None, job: tuple) -> tuple[dict, int,
 
 
 @contextlib.contextmanager
-def _readings(reader, files: list[Path], names: list, job: tuple, options: tuple, workers: int):
-    """Yields an iterator of :func:`read_one`'s results in the order of ``files``.
+def _readings(make_reader, files: list[Path], names: list, job: tuple, options: tuple, workers: int):
+    """Yields ``(reader, results)``: this process's reader (its model names the output; building it checks the
+    model) and an iterator of :func:`read_one`'s results in the order of ``files``.
 
     One worker: read here, by ``reader``. More: a process pool, each worker with its own reader built from
     ``options`` (model, threads, min_confidence, device); at most ``WINDOW`` images per worker are in flight.
+    The workers fork first, before any onnxruntime session exists here, and load the model meanwhile.
     """
     if workers <= 1:
-        yield (read_one(reader, f, name, job) for f, name in zip(files, names))
+        reader = make_reader()
+        yield reader, (read_one(reader, f, name, job) for f, name in zip(files, names))
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -190,7 +196,7 @@ def _readings(reader, files: list[Path], names: list, job: tuple, options: tuple
                 yield future.result()
 
         top_up()  # forks the workers now (fork: all at the first submit)
-        yield ordered()
+        yield make_reader(), ordered()
         done = True
     except BrokenProcessPool:
         raise EdgeCNNError("a --workers process stopped unexpectedly (out of memory?); rerun with --workers 1") from None
@@ -219,10 +225,16 @@ def _init_worker(model, threads: int, min_confidence: float, device: str, job: t
     warnings.simplefilter("ignore")  # the parent already said each warning once
     from ..reader import DigitReader
 
-    _WORKER.update(reader=DigitReader(model, threads=threads, min_confidence=min_confidence, device=device), job=job)
+    try:
+        _WORKER.update(reader=DigitReader(model, threads=threads, min_confidence=min_confidence, device=device),
+                       job=job)
+    except Exception as e:  # raised with the first image instead: the parent's own reader says it in one line,
+        _WORKER["error"] = e  # and an initializer that fails prints a traceback
 
 
 def _read_in_worker(f: Path, name: Path | None) -> tuple[dict, int, str | None]:
+    if "error" in _WORKER:
+        raise _WORKER["error"]
     return read_one(_WORKER["reader"], f, name, _WORKER["job"])
 
 
