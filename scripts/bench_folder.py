@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Folder speed: `edgecnn predict FOLDER` with --workers 1 against --workers N, timed in one run.
 
-    .venv/bin/python scripts/bench_folder.py [--count 200] [--workers 1,2] [--repeat 3] [--dir DIR] [--json]
+    .venv/bin/python scripts/bench_folder.py [--count 200] [--workers 1,2] [--repeat 3] [--size WxH] [--dir DIR] [--json]
 
 Writes COUNT synthetic photos (edgecnn.synth.make_photo, fixed seeds, JPEG so decoding is part of the work)
 into DIR (default: a temporary folder), then runs the real command in a fresh process for each worker count,
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def make_photos(folder: Path, count: int, seed: int = 5000) -> None:
+def make_photos(folder: Path, count: int, size: tuple[int, int] | None = None, seed: int = 5000) -> None:
     import cv2
 
     from edgecnn.synth import make_photo
@@ -41,7 +41,7 @@ def make_photos(folder: Path, count: int, seed: int = 5000) -> None:
     for i in range(count):
         path = folder / f"photo_{i:04d}.jpg"
         if not path.exists():
-            cv2.imwrite(str(path), make_photo(seed + i).image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+            cv2.imwrite(str(path), make_photo(seed + i, size=size).image, [cv2.IMWRITE_JPEG_QUALITY, 90])
 
 
 def time_predict(folder: Path, workers: int, model: str | None) -> tuple[float, float, bytes]:
@@ -62,6 +62,7 @@ def main() -> int:
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--workers", default=f"1,{os.cpu_count() or 1}", help="comma-separated worker counts")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--size", default=None, help="photo size WxH, e.g. 1600x1200 (default: make_photo's mix, 480x640 to 1024x768)")
     ap.add_argument("--dir", type=Path, default=None, help="where the photos go (kept; reused when present)")
     ap.add_argument("--model", default=None)
     ap.add_argument("--json", action="store_true")
@@ -72,7 +73,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp) / "photos"
-        make_photos(folder, args.count)
+        make_photos(folder, args.count, tuple(int(v) for v in args.size.split("x")) if args.size else None)
         load_before = os.getloadavg()
         runs: dict[int, list[tuple[float, float]]] = {w: [] for w in counts}
         reference = None
@@ -91,7 +92,7 @@ def main() -> int:
     doc = {"host": {"cpu": cpu["model"], "isa": describe_isa(cpu), "cores": os.cpu_count(),
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in load_after]},
-           "photos": args.count, "repeat": args.repeat,
+           "photos": args.count, "size": args.size or "480x640 to 1024x768", "repeat": args.repeat,
            "runs": {str(w): {**{k: round(v, 3) for k, v in m.items()},
                              "ms_per_image": round(1e3 * m["wall_s"] / args.count, 1),
                              "speedup_wall": round(med[base]["wall_s"] / m["wall_s"], 2),
@@ -102,7 +103,7 @@ def main() -> int:
     h = doc["host"]
     print(f"{h['cpu']} ({h['isa']}), {h['cores']} cores, load average {h['load_average_before'][0]:.2f} before, "
           f"{h['load_average_after'][0]:.2f} after")
-    print(f"edgecnn predict over {args.count} JPEG photos, median of {args.repeat} interleaved runs:")
+    print(f"edgecnn predict over {args.count} JPEG photos ({doc['size']}), median of {args.repeat} interleaved runs:")
     for w, r in doc["runs"].items():
         print(f"  --workers {w}: {r['wall_s']:.2f} s wall ({r['ms_per_image']:.1f} ms/image), {r['read_s']:.2f} s "
               f"reading; {r['speedup_wall']:.2f}× wall, {r['speedup_read']:.2f}× reading vs --workers {base}")
