@@ -48,3 +48,18 @@ def test_other_digits_and_unlabelled_batches_are_unchanged():
     same = [i for i in range(64) if ys[i] not in (1, 7)]
     assert np.array_equal(styled[same], plain[same])  # other digits: the very same augmentation
     assert not np.array_equal(styled, plain)          # some 7s and 1s were restyled
+
+
+def test_training_batches_add_styles_only_when_asked():
+    """Styles are opt-in (`edgecnn train --styles`): the default batches are those of earlier runs."""
+    from edgecnn.train.data import MnistBatches
+
+    images, ys = mnist_test()
+    plain = MnistBatches(images[:256], ys[:256], 128, seed=0, augment=True)
+    styled = MnistBatches(images[:256], ys[:256], 128, seed=0, augment=True, styles=True)
+    x0, y0 = plain[0]
+    idx = plain.order[:128]
+    assert np.array_equal(x0, augment_batch(images[idx], np.random.default_rng([0, 3, 0, 0])))
+    x1, _ = styled[0]
+    others = ~np.isin(y0, (1, 7))
+    assert np.array_equal(x1[others], x0[others]) and not np.array_equal(x1, x0)

@@ -21,10 +21,10 @@ def split_validation(images: np.ndarray, labels: np.ndarray, val_split: float, s
 class MnistBatches(keras.utils.PyDataset):
     """Training batches: reshuffled each epoch, optionally augmented; same seed → same batches."""
 
-    def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, **kwargs):
+    def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, styles: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.images, self.labels = images, labels
-        self.batch_size, self.seed, self.augment = batch_size, seed, augment
+        self.batch_size, self.seed, self.augment, self.styles = batch_size, seed, augment, styles
         self.epoch = 0
         self._order()
 
@@ -37,8 +37,12 @@ class MnistBatches(keras.utils.PyDataset):
     def __getitem__(self, index):
         idx = self.order[index * self.batch_size: (index + 1) * self.batch_size]
         if self.augment:
-            x = augment_batch(self.images[idx], np.random.default_rng([self.seed, 3, self.epoch, index]),
-                              labels=self.labels[idx], style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]))
+            rng = np.random.default_rng([self.seed, 3, self.epoch, index])
+            if self.styles:  # a stream of their own: every other image is augmented as without styles
+                x = augment_batch(self.images[idx], rng, labels=self.labels[idx],
+                                  style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]))
+            else:
+                x = augment_batch(self.images[idx], rng)
         else:
             x = to_input(self.images[idx])
         return x, self.labels[idx]

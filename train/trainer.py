@@ -43,6 +43,7 @@ class TrainConfig:
     batch_size: int | None = None
     lr: float | None = None
     augment: bool | None = None
+    styles: bool = False  # with augment: continental 7s and 1s (train/augment.py add_style)
     val_split: float = 0.1
     seed: int = 0
     data: str | None = None
@@ -238,7 +239,7 @@ def train(config: TrainConfig, log=lambda msg: print(msg, file=sys.stderr), call
 
     keras.utils.set_random_seed(c.seed)
     tf.config.experimental.enable_op_determinism()
-    batches = MnistBatches(x_tr, y_tr, c.batch_size, c.seed, c.augment)
+    batches = MnistBatches(x_tr, y_tr, c.batch_size, c.seed, c.augment, styles=c.styles)
     initial_epoch = 0
     preset = PRESETS[c.arch]
     with strategy.scope():
