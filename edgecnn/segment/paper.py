@@ -27,8 +27,7 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
         small = cv2.bitwise_not(small)
     kk = max(3, (max(small.shape) // 40) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk))
-    # closing: a max filter removes strokes thinner than the kernel, the min filter after it restores
-    # large dark regions (a desk around the sheet, a board's frame), which are background, not ink
+    # the paper: a max filter removes strokes thinner than the kernel, a blur smooths it
     bg = cv2.dilate(small, kernel)
     bg = cv2.blur(bg, (kk, kk))
     # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
@@ -50,9 +49,9 @@ def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
     A photo of a sheet lying on a desk shows a large bright region (the sheet) against darker
     surroundings. A flat sheet is convex, so the region's convex hull is the sheet, shadows on
     it included. It counts only if its outline is a sharp step along most of its length, measured
-    on ``gray`` (a paper edge rises within 3 px; a vignette or a shadow's penumbra does not). The writing lies on the sheet, so ink is only looked
-    for inside it, away from its rim: the desk's grain, the sheet's shadowed edge and other sheets
-    beside it are never taken for digits.
+    on ``gray`` (a paper edge rises within 3 px; a vignette or a shadow's penumbra does not). The
+    writing lies on the sheet, so ink is only looked for inside it, away from its rim: the desk's
+    grain, the sheet's shadowed edge and other sheets beside it are never taken for digits.
     """
     level, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if cv2.countNonZero(bright) > 0.9 * small.size:  # paper (and its writing) fills the view
