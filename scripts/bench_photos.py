@@ -11,11 +11,9 @@ time per photo. Targets: ≥ 98 % digits, ≥ 95 % photos.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from edgecnn.synth import edit_distance  # noqa: E402
+from edgecnn.synth import edit_distance
 
 
 def main() -> int:

@@ -41,9 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 
 def session(path: Path, level: str = "all", threads: int = 1, extra: dict | None = None):

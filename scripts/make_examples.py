@@ -6,11 +6,9 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 # (file, seed, kwargs): pen on paper, pencil, grid, whiteboard-ish, chalk on a board, a phone-size photo
 EXAMPLES = [

@@ -20,7 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def make_long_video(path: Path, frames: int, clip: int = 300, seed: int = 11) -> None:

@@ -9,11 +9,8 @@ Prints median and p95 per frame. OpenCV and onnxruntime both run on one thread.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> int:
