@@ -268,3 +268,10 @@ def test_a_low_piece_does_not_break_its_row_in_two():
     assert reading_order(boxes) == [[0, 1, 2, 3, 4]]
     two_lines = [(0, 100, 40, 100), (100, 100, 40, 100), (0, 260, 40, 100), (100, 260, 40, 100)]
     assert reading_order(two_lines) == [[0, 1], [2, 3]]
+
+
+def test_a_digit_in_pieces_over_each_other_stays_in_its_line():
+    """A faint 5 in three pieces (two above its bowl) must not start a line of its own."""
+    boxes = [(0, 105, 40, 100), (100, 100, 40, 100), (200, 95, 40, 100), (300, 100, 40, 100),
+             (395, 150, 55, 60), (402, 100, 10, 50), (414, 100, 30, 50), (500, 100, 40, 100), (600, 100, 40, 100)]
+    assert len(reading_order(boxes)) == 1
