@@ -275,3 +275,14 @@ def test_a_digit_in_pieces_over_each_other_stays_in_its_line():
     boxes = [(0, 105, 40, 100), (100, 100, 40, 100), (200, 95, 40, 100), (300, 100, 40, 100),
              (395, 150, 55, 60), (402, 100, 10, 50), (414, 100, 30, 50), (500, 100, 40, 100), (600, 100, 40, 100)]
     assert len(reading_order(boxes)) == 1
+
+
+def test_an_object_in_the_image_corner_is_not_a_digit():
+    """The corner of a book or another sheet poking into the frame's corner, beside a row of writing."""
+    import cv2
+
+    img, truth, _ = digits_image((6, 0, 8), size=(480, 360))
+    cv2.polylines(img, [np.int32([[400, 0], [479, 90]])], False, 70, 6)  # an edge running out of the top-right corner
+    cv2.line(img, (430, 0), (479, 50), 70, 4)
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3]

@@ -127,9 +127,17 @@ def find_digits(ink: np.ndarray):
         if (x0 == 0 or x1 == w) and gw < 0.2 * gh and gh < 1.5 * ref:  # a sliver of something cut by the frame's side
             continue
         groups.append(((x0, y0, gw, gh), members))
+    if len(groups) >= 3:  # among other writing, what fills an image corner is another object's corner
+        groups = [g for g in groups if not _in_corner(g[0], w, h)]
     if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
         groups = sorted(groups, key=lambda g: -g[0][2] * g[0][3])[:MAX_DIGITS]
     return groups, labels
+
+
+def _in_corner(box, w: int, h: int) -> bool:
+    """Does ``box`` touch two adjacent sides of the image?"""
+    x, y, bw, bh = box
+    return (x == 0 or x + bw == w) and (y == 0 or y + bh == h)
 
 
 def _strong_parts(ink, labels, i, box, high, min_area) -> list | None:
