@@ -223,6 +223,9 @@ def _init_worker(model, threads: int, min_confidence: float, device: str, job: t
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     warnings.simplefilter("ignore")  # the parent already said each warning once
+    import cv2
+
+    cv2.setNumThreads(1)  # one core per worker: OpenCV's own threads would fight the other workers for the cores
     from ..reader import DigitReader
 
     try:
