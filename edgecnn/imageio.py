@@ -173,7 +173,7 @@ def to_bgr8(img: np.ndarray) -> np.ndarray:
 
 
 def _depth_scale(img: np.ndarray) -> tuple[str, float, float]:
-    """How :func:`_scaled_u8` maps this array's values to 0..255 (the rules of ``segment._to_u8``), from global
+    """How :func:`_scaled_u8` maps this array's values to 0..255 (the rules of ``segment.to_u8``), from global
     statistics gathered band by band."""
     if img.dtype == bool:
         return ("bool", 0.0, 0.0)

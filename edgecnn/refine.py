@@ -76,7 +76,7 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
 
 def _cuts(seg: Segmentation, d: Found, count: int = 3) -> list[int]:
     """Up to ``count`` columns (offsets in the box) where the digit's ink is thinnest, in its middle half."""
-    ink, labels = seg.context[0], seg.context[1]
+    labels = seg.context[1]
     x, y, w, h = d.area_box
     own = np.isin(labels[y: y + h, x: x + w], d.ids)
     profile = np.convolve(own.sum(axis=0).astype(np.float32), np.ones(3, np.float32) / 3, mode="same")

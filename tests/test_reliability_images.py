@@ -290,9 +290,9 @@ def test_deep_images_under_the_budget_are_read_in_bands(monkeypatch):
     assert np.array_equal(imageio.to_bgr8(rgba), want)
     f = rng.normal(0, 100, (50, 40)).astype(np.float64)
     f[0, 0] = np.nan
-    from edgecnn.segment import _to_u8
+    from edgecnn.segment import to_u8
 
-    assert np.array_equal(imageio.to_bgr8(f), _to_u8(f))
+    assert np.array_equal(imageio.to_bgr8(f), to_u8(f))
     ok, buf = cv2.imencode(".png", rgba)
     assert decode_image(buf.tobytes()).shape == (50, 40, 3)
 

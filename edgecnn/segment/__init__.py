@@ -39,8 +39,6 @@ from .lines import erase_lines
 from .order import reading_order
 from .paper import ink_image, sheet_mask
 
-_to_u8 = to_u8  # the name older callers import
-
 __all__ = ["Found", "Segmentation", "segment", "to_gray", "to_u8", "has_contrast", "ink_image", "sheet_mask",
            "erase_lines", "find_digits", "reading_order", "digit_crop", "MAX_SIDE", "SINGLE_MAX", "MAX_DIGITS",
            "MIN_CONTRAST"]
