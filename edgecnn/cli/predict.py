@@ -195,7 +195,14 @@ def _readings(make_reader, files: list[Path], names: list, job: tuple, options: 
                 top_up()
                 yield future.result()
 
-        top_up()  # forks the workers now (fork: all at the first submit)
+        import cv2
+
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)  # what the workers inherit: one core each
+        try:
+            top_up()  # forks the workers now (fork: all at the first submit)
+        finally:
+            cv2.setNumThreads(threads)
         yield make_reader(), ordered()
         done = True
     except BrokenProcessPool:
@@ -225,7 +232,8 @@ def _init_worker(model, threads: int, min_confidence: float, device: str, job: t
     warnings.simplefilter("ignore")  # the parent already said each warning once
     import cv2
 
-    cv2.setNumThreads(1)  # one core per worker: OpenCV's own threads would fight the other workers for the cores
+    if cv2.getNumThreads() != 1:  # spawned; a forked worker has the 1 its parent set (setting it there can hang)
+        cv2.setNumThreads(1)  # one core per worker: OpenCV's own threads would fight the other workers for the cores
     from ..reader import DigitReader
 
     try:
