@@ -29,7 +29,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def make_photos(folder: Path, count: int, size: tuple[int, int] | None = None, seed: int = 5000) -> None:
