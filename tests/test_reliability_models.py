@@ -128,17 +128,7 @@ def test_foreign_model_works_with_one_warning(tmp_path, photo):
 
 def test_model_failing_at_run_time_is_one_line(tmp_path, photo):
     """Shapes that fit on paper, but the graph fails when run (a Reshape to the wrong size)."""
-    from onnx import TensorProto, helper, numpy_helper
-
-    w = numpy_helper.from_array(np.zeros((783, 10), np.float32), "W")
-    s = numpy_helper.from_array(np.array([-1, 783], np.int64), "shape")
-    nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("MatMul", ["flat", "W"], ["logits"])]
-    g = helper.make_graph(nodes, "bad", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
-                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 10])], [w, s])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-    m.ir_version = 8
-    path = tmp_path / "bad_run.onnx"
-    onnx.save(m, str(path))
+    path = _reshape_matmul_model(tmp_path / "bad_run.onnx", np.zeros((783, 10), np.float32))
     r = cli("predict", photo, photo, "--model", path, "--json")
     assert r.exit_code == 1 and "Traceback" not in r.output and "unexpected" not in r.stderr
     import json
@@ -186,20 +176,26 @@ def test_non_utf8_metadata_is_a_clear_error(tmp_path, photo):
     assert_fails_cleanly(cli("predict", photo, "--model", path), 1, str(path), "not valid UTF-8")
 
 
-def _constant_output_model(path, value):
-    """Shapes that fit, but every score is ``value`` (NaN or inf): a broken or hostile model."""
+def _reshape_matmul_model(path, weights, metadata=None):
+    """An image → Reshape(-1, rows of ``weights``) → MatMul(``weights``) → N×10 scores model."""
     from onnx import TensorProto, helper, numpy_helper
 
-    w = numpy_helper.from_array(np.full((784, 10), value, np.float32), "W")
-    s = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
+    w = numpy_helper.from_array(weights, "W")
+    s = numpy_helper.from_array(np.array([-1, weights.shape[0]], np.int64), "shape")
     nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("MatMul", ["flat", "W"], ["scores"])]
-    g = helper.make_graph(nodes, "nonfinite", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
+    g = helper.make_graph(nodes, "reshape_matmul", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch", 28, 28, 1])],
                           [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 10])], [w, s])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     m.ir_version = 8
-    m.metadata_props.add(key="edgecnn.version", value="test")
+    for key, value in (metadata or {}).items():
+        m.metadata_props.add(key=key, value=value)
     onnx.save(m, str(path))
     return path
+
+
+def _constant_output_model(path, value):
+    """Shapes that fit, but every score is ``value`` (NaN or inf): a broken or hostile model."""
+    return _reshape_matmul_model(path, np.full((784, 10), value, np.float32), {"edgecnn.version": "test"})
 
 
 def _strict_json(text):
