@@ -75,16 +75,17 @@ def find_digits(ink: np.ndarray):
     # limited hysteresis: faint ink counts only near strong ink, so faint lines crossing the page
     # (bleed-through, a smudge, a scanner's shadow) cannot chain digits into one component
     reach = max(3, round(min(h, w) * REACH))
-    strong = cv2.threshold(ink, high, 1, cv2.THRESH_BINARY)[1]
+    strong = cv2.threshold(ink, high, 1, cv2.THRESH_BINARY)[1]  # 0/1
     near = cv2.dilate(strong, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
     mask = cv2.bitwise_and(mask, mask, mask=near)
     # hysteresis: the components of the low mask that hold a strong pixel (ink > high)
     # (BBDT: 2.5× faster than OpenCV's default algorithm with statistics on a 640×480 frame)
     n, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
-    strong = np.bincount(labels[strong.view(bool)], minlength=n)
+    strong_count = np.bincount(labels[strong.view(bool)], minlength=n)
     min_area = max(6, h * w * 2e-5)
     comps = []
-    for i in np.flatnonzero((strong > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)).tolist():
+    next_id = n  # labels for the strong parts of huge components
+    for i in np.flatnonzero((strong_count > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)).tolist():
         if i == 0:
             continue
         x, y, bw, bh, area = (int(v) for v in stats[i])
@@ -94,9 +95,10 @@ def find_digits(ink: np.ndarray):
         if touches and (bh > 0.6 * h or bw > 0.6 * w):  # page edges, folds, frames
             continue
         if bw * bh > 0.04 * h * w:  # large: several digits joined by faint ink? then its strong parts
-            parts = _strong_parts(ink, labels, i, (x, y, bw, bh), high, min_area)
+            parts = _strong_parts(ink, labels, i, (x, y, bw, bh), high, min_area, next_id)
             if parts:
                 comps += parts
+                next_id += len(parts)
                 continue
         comps.append([x, y, x + bw, y + bh, area, [i]])
     if not comps:
@@ -140,12 +142,13 @@ def _in_corner(box, w: int, h: int) -> bool:
     return (x == 0 or x + bw == w) and (y == 0 or y + bh == h)
 
 
-def _strong_parts(ink, labels, i, box, high, min_area) -> list | None:
+def _strong_parts(ink, labels, i, box, high, min_area, first: int) -> list | None:
     """Component ``i`` cut into its strong strokes (ink > ``high``) when it holds four or more.
 
     Hysteresis joins faint ink to strong strokes; faint bleed-through, a smudge or a scanner's
     shadow can join a whole page of digits into one component. One such component must not cost
-    the digits in it: its strong parts become components of their own (new ids in ``labels``).
+    the digits in it: its strong parts become components of their own (ids ``first``, ``first`` + 1, …
+    written into ``labels``).
     """
     x, y, bw, bh = box
     own = labels[y: y + bh, x: x + bw]
@@ -154,7 +157,6 @@ def _strong_parts(ink, labels, i, box, high, min_area) -> list | None:
     big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
     if len(big) < 4:
         return None
-    first = int(labels.max()) + 1
     parts = []
     for j, k in enumerate(big):
         px, py, pw, ph, area = (int(v) for v in stats[k])
