@@ -25,7 +25,7 @@ _LAZY = {
     "read_image": "imageio",
     "annotate": "draw",
     "mosaic": "draw",
-    "make_photo": "synth",
+    "make_photo": "tooling.synth",
     "EdgeCNNError": "errors",
     "FileMissing": "errors",
 }

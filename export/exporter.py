@@ -19,7 +19,7 @@ import numpy as np
 from edgecnn import __version__, metadata
 from edgecnn.errors import EdgeCNNError, UsageError
 from edgecnn.fileio import atomic_path, check_writable, scratch_dir
-from edgecnn.mnist import load_split, to_input
+from edgecnn.tooling.mnist import load_split, to_input
 
 from . import convert, validate
 from .quantize import CALIBRATION_METHODS, QuantSettings, calibration_images, quantize as run_quantize

@@ -16,7 +16,7 @@ import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
 from edgecnn.errors import EdgeCNNError
-from edgecnn.mnist import to_input
+from edgecnn.tooling.mnist import to_input
 
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
 CALIBRATION_BATCH = 100

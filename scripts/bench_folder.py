@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/bench_folder.py [--count 200] [--workers 1,2] [--repeat 3] [--size WxH] [--dir DIR] [--json]
 
-Writes COUNT synthetic photos (edgecnn.synth.make_photo, fixed seeds, JPEG so decoding is part of the work)
+Writes COUNT synthetic photos (edgecnn.tooling.synth.make_photo, fixed seeds, JPEG so decoding is part of the work)
 into DIR (default: a temporary folder), then runs the real command in a fresh process for each worker count,
 interleaved REPEAT times (1, 2, 1, 2, ...), and reports the median of each:
 
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def make_photos(folder: Path, count: int, size: tuple[int, int] | None = None, seed: int = 5000) -> None:
     import cv2
 
-    from edgecnn.synth import make_photo
+    from edgecnn.tooling.synth import make_photo
 
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(count):

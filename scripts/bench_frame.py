@@ -39,7 +39,7 @@ def main() -> int:
         os.sched_setaffinity(0, {args.core})
     cv2.setNumThreads(1)
     from edgecnn.reader import DigitReader
-    from edgecnn.synth_video import sheet
+    from edgecnn.tooling.synth_video import sheet
 
     reader = DigitReader(args.model, threads=1, min_confidence=0.0)
     frames, truth = [], []

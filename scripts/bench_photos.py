@@ -32,7 +32,7 @@ def main() -> int:
     cv2.setNumThreads(1)
     from edgecnn.draw import annotate, mosaic
     from edgecnn.reader import DigitReader
-    from edgecnn.synth import edit_distance, make_photo
+    from edgecnn.tooling.synth import edit_distance, make_photo
 
     reader = DigitReader(args.model, min_confidence=0.0)
     edits = digits = count_ok = exact = 0

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 
-from edgecnn.synth import edit_distance
+from edgecnn.tooling.synth import edit_distance
 
 
 def main() -> int:

@@ -17,8 +17,8 @@ Targets (each fed through the public loader, then through the next stage when it
 - ``image``: ``edgecnn.imageio.decode_image`` → ``segment`` on the decoded picture; every 50th
   input goes through ``read_image`` from a file.
 - ``onnx``: ``edgecnn.onnxmodel.OnnxModel`` from a file → ``predict`` on two blank crops.
-- ``idx``: ``edgecnn.mnist.read_idx`` from a file → the split checks (``_validate``).
-- ``npz``: ``edgecnn.mnist.load_split('test', file)``.
+- ``idx``: ``edgecnn.tooling.mnist.read_idx`` from a file → the split checks (``_validate``).
+- ``npz``: ``edgecnn.tooling.mnist.load_split('test', file)``.
 - ``frame``: ``edgecnn.capture.FrameSource`` on a file (small MJPEG AVI, MPEG-4 MP4 and MKV
   videos, and still JPEG/PNG pictures, as ``webcam --source`` takes them) → every frame (at
   most 30) through ``segment``.
@@ -121,7 +121,7 @@ def model_seeds(cache: Path, given: list[str]) -> dict[str, bytes]:
         import keras
 
         from edgecnn.export.exporter import export_model
-        from edgecnn.mnist import load_split
+        from edgecnn.tooling.mnist import load_split
         from edgecnn.train.architectures import build
 
         train = load_split("train")
@@ -282,7 +282,7 @@ def feed(target: str, name: str, data: bytes, scratch: Path, i: int) -> str:
             probs = model.predict(np.zeros((2, 28, 28, 1), np.float32))
             assert probs.shape == (2, len(model.labels)), f"bad output shape {probs.shape}"
         elif target == "idx":
-            from edgecnn.mnist import _validate, read_idx
+            from edgecnn.tooling.mnist import _validate, read_idx
 
             path = scratch / name
             path.write_bytes(data)
@@ -292,7 +292,7 @@ def feed(target: str, name: str, data: bytes, scratch: Path, i: int) -> str:
             elif a.ndim == 1:
                 _validate(np.zeros((len(a), 28, 28), np.uint8), a, name)
         elif target == "npz":
-            from edgecnn.mnist import load_split
+            from edgecnn.tooling.mnist import load_split
 
             path = scratch / name
             path.write_bytes(data)

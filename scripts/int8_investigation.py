@@ -118,7 +118,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from edgecnn.export.quantize import QuantSettings, calibration_images, quantize
-    from edgecnn.mnist import load_split
+    from edgecnn.tooling.mnist import load_split
 
     out = args.out or Path(tempfile.mkdtemp(prefix="int8-inv-"))
     out.mkdir(parents=True, exist_ok=True)

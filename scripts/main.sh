@@ -26,7 +26,7 @@ $E webcam --source examples/digits.mp4 --no-show --model "$RUN/model.int8.onnx" 
 .venv/bin/python - "$RUN" <<'PY'
 import json, sys
 from pathlib import Path
-from edgecnn.synth import edit_distance
+from edgecnn.tooling.synth import edit_distance
 
 run = Path(sys.argv[1])
 truth = {p["file"]: p["rows"] for p in json.loads(Path("examples/photos.json").read_text())["photos"]}

@@ -25,7 +25,7 @@ def main() -> int:
     import cv2
 
     from edgecnn.fileio import write_bytes, write_json
-    from edgecnn.synth import make_photo
+    from edgecnn.tooling.synth import make_photo
 
     out = REPO / "examples"
     truth = {"about": "Synthetic photos made by scripts/make_examples.py from MNIST test digits; rows top to bottom, each left to right.",

@@ -4,7 +4,7 @@
     .venv/bin/python scripts/make_video.py [--out examples/digits.mp4] [--frames 150] [--seed 1] [--fps 30]
 
 MNIST test digits (2 rows × 3) on paper, filmed by a slightly shaky camera with changing
-light and a few blank frames (see ``edgecnn/synth_video.py``). The truth goes beside the
+light and a few blank frames (see ``edgecnn/tooling/synth_video.py``). The truth goes beside the
 video as ``<name>.truth.json``: per frame, the rows and digit boxes. Try it with
 ``edgecnn webcam --source examples/digits.mp4 --no-show``.
 """
@@ -26,7 +26,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from edgecnn.fileio import atomic_path, write_text
-    from edgecnn.synth_video import write_video
+    from edgecnn.tooling.synth_video import write_video
 
     with atomic_path(args.out) as tmp:
         truth = write_video(tmp, seed=args.seed, count=args.frames, fps=args.fps)

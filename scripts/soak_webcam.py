@@ -4,7 +4,7 @@
     .venv/bin/python scripts/soak_webcam.py [--frames 10000] [--model M.onnx] [--save] [--keep DIR]
 
 Generates a video (a 300-frame generated clip repeated up to ``--frames``, see
-``edgecnn/synth_video.py``), runs the real command on it headless with ``--json`` (and
+``edgecnn/tooling/synth_video.py``), runs the real command on it headless with ``--json`` (and
 ``--save`` if asked), and samples the process's resident memory (psutil) as frames go by.
 Prints RSS after warm-up (frame 500) and at the end, the growth, the run's summary line, and
 exits 1 when memory grew by more than ``--max-growth`` MiB.
@@ -25,7 +25,7 @@ from pathlib import Path
 def make_long_video(path: Path, frames: int, clip: int = 300, seed: int = 11) -> None:
     import cv2
 
-    from edgecnn.synth_video import SIZE, frames as video_frames
+    from edgecnn.tooling.synth_video import SIZE, frames as video_frames
 
     images = [img for img, _ in video_frames(seed, clip)]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, SIZE)

@@ -78,7 +78,7 @@ def export(build, folder: Path) -> tuple[Path, Path]:
 
     from edgecnn.export.convert import to_onnx
     from edgecnn.export.quantize import calibration_images, quantize
-    from edgecnn.mnist import load_split
+    from edgecnn.tooling.mnist import load_split
 
     model = build()
     model(np.zeros((1, 28, 28, 1), np.float32))
@@ -100,7 +100,7 @@ def main() -> int:
 
     import warnings
 
-    from edgecnn.bench import Settings, gemm_peak, macs_per_image, time_interleaved
+    from edgecnn.tooling.bench import Settings, gemm_peak, macs_per_image, time_interleaved
     from edgecnn.onnxmodel import OnnxModel
 
     warnings.filterwarnings("ignore", message=".*no edgecnn metadata.*")

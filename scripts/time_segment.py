@@ -24,7 +24,7 @@ def main() -> int:
 
     cv2.setNumThreads(1)
     from edgecnn.segment import segment
-    from edgecnn.synth import make_photo
+    from edgecnn.tooling.synth import make_photo
 
     frames = [make_photo(seed, size=(640, 480), rows=2, per_row=3).image for seed in (7, 8, 9)]
     found = [len(segment(f).digits) for f in frames]

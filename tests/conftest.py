@@ -25,14 +25,14 @@ PY = sys.executable
 
 @pytest.fixture(scope="session")
 def mnist_test():
-    from edgecnn.mnist import load_split
+    from edgecnn.tooling.mnist import load_split
 
     return load_split("test")
 
 
 @pytest.fixture(scope="session")
 def mnist_train():
-    from edgecnn.mnist import load_split
+    from edgecnn.tooling.mnist import load_split
 
     return load_split("train")
 

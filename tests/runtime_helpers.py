@@ -33,7 +33,7 @@ def digits_image(labels=(3, 1, 4), rows: int = 1, seed: int = 0, size=(480, 360)
     """A clean page with MNIST test digits (dark on light) in known places: (image, truth rows, boxes)."""
     import cv2
 
-    from edgecnn.synth import mnist_test
+    from edgecnn.tooling.synth import mnist_test
 
     images, ys = mnist_test()
     rng = np.random.default_rng(seed)

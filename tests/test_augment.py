@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edgecnn.synth import mnist_test
+from edgecnn.tooling.synth import mnist_test
 from edgecnn.train.augment import add_style, augment_batch
 
 

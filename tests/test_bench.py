@@ -50,19 +50,19 @@ def test_quick_bench_json_has_every_field(models):
 
 
 def test_macs_from_runtime_profile_match_onnx(models):
-    from edgecnn.bench import _macs_from_onnx, _macs_from_profile
+    from edgecnn.tooling.bench import _macs_from_onnx, _macs_from_profile
 
     assert _macs_from_profile(models[0]) == _macs_from_onnx(models[0]) == 7840
 
 
 def test_gemm_peak_runs():
-    from edgecnn.bench import gemm_peak
+    from edgecnn.tooling.bench import gemm_peak
 
     assert gemm_peak("fp32", 1, 0.0, n=64) > 0 and gemm_peak("int8", 1, 0.0, n=64) > 0
 
 
 def test_percentiles():
-    from edgecnn.bench import percentiles
+    from edgecnn.tooling.bench import percentiles
 
     p = percentiles([0.001] * 99 + [0.1], batch=10)
     assert p["p50_ms"] == pytest.approx(1.0) and p["p99_ms"] > 1.0 and p["calls"] == 100
@@ -84,7 +84,7 @@ import json, sys, warnings
 warnings.simplefilter("ignore")
 from typer.testing import CliRunner
 from edgecnn.cli import app
-from edgecnn.mnist import write_idx
+from edgecnn.tooling.mnist import write_idx
 import numpy as np
 write_idx(sys.argv[2] + "/t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8))
 write_idx(sys.argv[2] + "/t10k-labels-idx1-ubyte", np.zeros(5, np.uint8))

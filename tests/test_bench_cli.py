@@ -45,7 +45,7 @@ def test_json_names_the_host_cpu_and_instruction_set(doc):
 
 @pytest.mark.parametrize("met, code", [([True, None, True], 0), ([True, False, None], 1)])
 def test_check_exits_1_when_a_target_fails(doc, monkeypatch, met, code):
-    from edgecnn import bench
+    from edgecnn.tooling import bench
 
     fake = dict(doc, targets=[{"target": f"t{i}", "value": 1.0, "want": "<= 2", "met": m} for i, m in enumerate(met)])
     monkeypatch.setattr(bench, "run", lambda *a, **k: fake)

@@ -19,7 +19,7 @@ N, FLIPPED = 60, 7
 @pytest.fixture(scope="module")
 def known_set(tmp_path_factory):
     """A tiny ONNX model and an IDX test set labelled with its own predictions, FLIPPED labels changed."""
-    from edgecnn.mnist import write_idx
+    from edgecnn.tooling.mnist import write_idx
     from edgecnn.onnxmodel import OnnxModel
 
     d = tmp_path_factory.mktemp("known")
@@ -56,7 +56,7 @@ def test_accuracy_is_exact(known_set, tmp_path):
 
 
 def test_plot_is_png_of_expected_size(known_set, tmp_path):
-    from edgecnn.plots import figure_size
+    from edgecnn.tooling.plots import figure_size
 
     model, data, _, _ = known_set
     png = tmp_path / "eval.png"
@@ -68,8 +68,8 @@ def test_plot_is_png_of_expected_size(known_set, tmp_path):
 
 
 def test_plot_with_training_curves():
-    from edgecnn.evaluate import score
-    from edgecnn.plots import evaluation_figure, figure_size
+    from edgecnn.tooling.evaluate import score
+    from edgecnn.tooling.plots import evaluation_figure, figure_size
 
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(10), 50).astype(np.float32)
@@ -81,7 +81,7 @@ def test_plot_with_training_curves():
 
 
 def test_score_by_hand():
-    from edgecnn.evaluate import score
+    from edgecnn.tooling.evaluate import score
 
     probs = np.eye(10, dtype=np.float32)[[0, 1, 2, 2]]
     ev = score(probs, np.array([0, 1, 2, 3]))

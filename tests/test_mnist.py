@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from edgecnn.errors import EdgeCNNError
-from edgecnn.mnist import load_mnist, load_split, read_idx, write_idx
+from edgecnn.tooling.mnist import load_mnist, load_split, read_idx, write_idx
 
 
 def make_set(folder, n=20, gz=True, seed=0):

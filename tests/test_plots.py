@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgecnn.evaluate import ModelSource, score
-from edgecnn.plots import PANEL, TITLE, evaluation_figure, figure_size
+from edgecnn.tooling.evaluate import ModelSource, score
+from edgecnn.tooling.plots import PANEL, TITLE, evaluation_figure, figure_size
 
 
 @pytest.fixture

@@ -120,7 +120,7 @@ def test_bundled_model_reads_mnist_digits(bundled, mnist_test):
 
 def test_bundled_model_reads_synthetic_photos(bundled):
     from edgecnn import DigitReader
-    from edgecnn.synth import make_photo
+    from edgecnn.tooling.synth import make_photo
 
     reader = DigitReader(bundled, min_confidence=0.0)
     right = total = 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edgecnn.synth import edit_distance
+from edgecnn.tooling.synth import edit_distance
 
 PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
 TARGET = 0.98  # share of the digits read right (1 − edit distance / digits)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edgecnn.synth import mnist_test
+from edgecnn.tooling.synth import mnist_test
 
 
 def _page(pieces, size=(420, 220)):

@@ -7,7 +7,7 @@ import gzip
 import numpy as np
 import pytest
 
-from edgecnn.mnist import write_idx
+from edgecnn.tooling.mnist import write_idx
 from reliability_helpers import assert_fails_cleanly, cli
 from runtime_helpers import tiny_onnx
 
@@ -106,7 +106,7 @@ def test_train_and_export_bad_data(tmp_path, case):
 
 def test_idx_gz_that_inflates_past_the_limit_is_refused_while_inflating(tmp_path, model, monkeypatch):
     """Issue 14 item 6: an IDX .gz that inflates to 6 GiB was inflated whole before any check."""
-    import edgecnn.mnist as mnist
+    import edgecnn.tooling.mnist as mnist
 
     monkeypatch.setattr(mnist, "MAX_DATA_BYTES", 4 * 2**20)  # the real limit is 256 MiB; same code path
     good_idx(tmp_path)
@@ -125,7 +125,7 @@ def test_idx_gz_that_inflates_past_the_limit_is_refused_while_inflating(tmp_path
 
 def test_npz_holding_a_huge_array_is_refused_before_loading(tmp_path, model, monkeypatch):
     """Issue 14 item 6: a 4.9 MB npz holding a 4.7 GB array was loaded whole."""
-    import edgecnn.mnist as mnist
+    import edgecnn.tooling.mnist as mnist
 
     monkeypatch.setattr(mnist, "MAX_DATA_BYTES", 4 * 2**20)
     p = tmp_path / "big.npz"
@@ -147,7 +147,7 @@ def test_fifo_as_data_is_refused_unopened(tmp_path, model):
     import os
 
     from edgecnn.errors import EdgeCNNError
-    from edgecnn.mnist import read_idx
+    from edgecnn.tooling.mnist import read_idx
 
     fifo = tmp_path / "t10k-labels-idx1-ubyte"
     os.mkfifo(fifo)

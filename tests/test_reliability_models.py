@@ -327,7 +327,7 @@ def test_bench_macs_of_a_gemm_whose_weight_shape_is_unknown(tmp_path):
     """Issue 14 item 11: `bench` on a Gemm whose weight is a graph input of unknown shape gave 'unexpected TypeError'."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from edgecnn.bench import _macs_from_onnx
+    from edgecnn.tooling.bench import _macs_from_onnx
 
     s = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
     nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("Gemm", ["flat", "W"], ["scores"])]

@@ -146,8 +146,8 @@ def test_history_with_nan_and_infinity_still_plots(tmp_path):
     with 'unexpected ValueError'; values that cannot be plotted are left out."""
     import numpy as np
 
-    from edgecnn.evaluate import load_history, score
-    from edgecnn.plots import evaluation_figure, figure_size
+    from edgecnn.tooling.evaluate import load_history, score
+    from edgecnn.tooling.plots import evaluation_figure, figure_size
 
     h = tmp_path / "history.json"
     h.write_text('[{"epoch": 1, "accuracy": NaN, "loss": Infinity, "val_accuracy": 0.9, "val_loss": -Infinity},'

@@ -45,7 +45,7 @@ def test_evaluate_keras_model_names_the_extra(runtime_only, tmp_path):
 
 
 def test_evaluate_without_data_outside_the_repo_says_what_to_pass(runtime_only, tmp_path, monkeypatch):
-    from edgecnn import mnist
+    from edgecnn.tooling import mnist
 
     monkeypatch.setattr(mnist, "VENDORED", tmp_path / "nowhere")
     monkeypatch.setattr(mnist, "PACKAGED", tmp_path / "nowhere")
@@ -63,7 +63,7 @@ def test_evaluate_finds_the_shipped_test_set(tmp_path, monkeypatch):
     """Outside the repository, the copy a wheel carries (edgecnn/mnist_data) is the default."""
     import shutil
 
-    from edgecnn import mnist
+    from edgecnn.tooling import mnist
 
     packaged = tmp_path / "mnist_data"
     packaged.mkdir()

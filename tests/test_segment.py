@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edgecnn.segment import erase_lines, reading_order, segment, to_gray
-from edgecnn.synth import make_photo
+from edgecnn.tooling.synth import make_photo
 from runtime_helpers import digits_image
 
 

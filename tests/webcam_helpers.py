@@ -81,13 +81,13 @@ def reading_model(folder: Path) -> Path:
 
 def make_video(path: Path, seed: int = VIDEO_SEED, count: int = 90) -> dict:
     """The test video (a generated hand-held camera film of 2×3 digits) and its ground truth."""
-    from edgecnn.synth_video import write_video
+    from edgecnn.tooling.synth_video import write_video
 
     return write_video(path, seed=seed, count=count)
 
 
 if __name__ == "__main__":
-    from edgecnn.mnist import load_split
+    from edgecnn.tooling.mnist import load_split
 
     train = load_split("train")
     mlp_onnx(Path(sys.argv[1]), train.images, train.labels)

@@ -15,8 +15,8 @@ import math
 import cv2
 import numpy as np
 
-from edgecnn.mnist import to_input
 from edgecnn.normalize import normalize_digit
+from edgecnn.tooling.mnist import to_input
 
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 

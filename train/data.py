@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from edgecnn.mnist import to_input
+from edgecnn.tooling.mnist import to_input
 
 from .augment import augment_batch
 

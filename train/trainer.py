@@ -30,7 +30,7 @@ import numpy as np
 
 from edgecnn.errors import EdgeCNNError, UsageError
 from edgecnn.fileio import atomic_path, write_json
-from edgecnn.mnist import load_mnist, to_input
+from edgecnn.tooling.mnist import load_mnist, to_input
 
 from .presets import PRESETS, check_arch
 from .device import select_device

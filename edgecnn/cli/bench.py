@@ -40,7 +40,7 @@ def bench(
     for m in model or []:
         if not m.is_file():
             raise UsageError(f"--model {m}: no such file")
-    from .. import bench as b
+    from ..tooling import bench as b
 
     settings = (b.Settings.quick if quick else b.Settings)(batches=batches, threads=threads, frames=frames,
                                                             **({} if quick else {"seconds": seconds}))

@@ -35,9 +35,9 @@ def evaluate(
         from ..onnxmodel import default_model_path
 
         model = default_model_path()
-    from .. import evaluate as ev
-    from ..mnist import load_split
-    from ..plots import GRID
+    from ..tooling import evaluate as ev
+    from ..tooling.mnist import load_split
+    from ..tooling.plots import GRID
 
     source = ev.resolve(model)
     if source.kind == "keras":
@@ -54,7 +54,7 @@ def evaluate(
     out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
     out["mistakes"] = out["mistakes"][:SHOWN_MISTAKES]
     if plot is not None:
-        from ..plots import evaluation_figure, save_png
+        from ..tooling.plots import evaluation_figure, save_png
 
         history = ev.load_history(source.history)
         save_png(plot, evaluation_figure(result, split.images, history,

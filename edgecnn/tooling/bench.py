@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from .errors import EdgeCNNError
+from ..errors import EdgeCNNError
 
 DEFAULT_BATCHES = (1, 8, 64, 256)
 
@@ -289,7 +289,7 @@ class Runtime:
 
 def onnx_runtime(path: Path, threads: int, label: str | None = None) -> tuple[Runtime, object]:
     """An onnxruntime runtime timed through ``session.run`` (what ``OnnxModel.predict`` wraps)."""
-    from .onnxmodel import OnnxModel
+    from ..onnxmodel import OnnxModel
 
     m = OnnxModel(path, threads=threads)
     precision = m.info.precision if m.info.precision in ("fp32", "int8") else ("int8" if ".int8." in path.name else "fp32")
@@ -331,7 +331,7 @@ def keras_runtimes(source: str | os.PathLike, threads: int) -> tuple[list[Runtim
 
 
 def default_models() -> list[Path]:
-    from .models import DEFAULT_FP32, DEFAULT_INT8
+    from ..models import DEFAULT_FP32, DEFAULT_INT8
 
     found = [p for p in (DEFAULT_FP32, DEFAULT_INT8) if p.is_file()]
     if not found:
@@ -433,7 +433,7 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
 
 def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
     """Read a generated 640×480 photo with one row of 6 digits; per-frame total, segment and infer ms."""
-    from .reader import DigitReader
+    from ..reader import DigitReader
     from .synth import make_photo
 
     photo = next(p for p in (make_photo(seed, size=(640, 480), rows=1, per_row=6, polarity="dark") for seed in range(1, 100))
@@ -506,7 +506,7 @@ def machine(threads: int) -> dict:
     """The host: its CPU by name and the int8-relevant instruction set (see :mod:`edgecnn.cpuinfo`)."""
     import onnxruntime as ort
 
-    from .cpuinfo import cpu_info, describe_isa
+    from ..cpuinfo import cpu_info, describe_isa
 
     info = cpu_info()
     features = info["features"] or {}

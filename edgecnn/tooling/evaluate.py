@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EdgeCNNError
+from ..errors import EdgeCNNError
 from .mnist import to_input
 
 BATCH = 256
@@ -85,7 +85,7 @@ def resolve(model: str | os.PathLike) -> ModelSource:
 def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH, device: str = "cpu") -> np.ndarray:
     """Class probabilities (N×10 float32) for uint8 N×28×28 images, in batches of ``batch`` (``device``: ONNX only)."""
     if source.kind == "onnx":
-        from .onnxmodel import OnnxModel
+        from ..onnxmodel import OnnxModel
 
         run = OnnxModel(source.path, threads=threads, device=device).predict
     else:

@@ -1,6 +1,6 @@
 """Synthetic camera videos of handwritten digits, with ground truth per frame: deterministic by seed.
 
-One sheet from :func:`edgecnn.synth.make_photo` (MNIST **test** digits, dark ink on paper) is
+One sheet from :func:`edgecnn.tooling.synth.make_photo` (MNIST **test** digits, dark ink on paper) is
 filmed by a slightly shaky hand-held camera: it drifts and turns a little, the light brightens
 and dims with a moving gradient, the sensor adds noise, and a few frames are blank (the camera
 covered, or pointed at empty paper). :func:`frames` yields ``(image, truth)`` pairs;

@@ -148,8 +148,8 @@ def save_png(path: str | os.PathLike, image: np.ndarray) -> None:
     """Encode ``image`` as PNG and write it atomically."""
     import cv2
 
-    from .errors import EdgeCNNError
-    from .fileio import write_bytes
+    from ..errors import EdgeCNNError
+    from ..fileio import write_bytes
 
     ok, buf = cv2.imencode(".png", image)
     if not ok:

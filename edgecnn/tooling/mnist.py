@@ -14,16 +14,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EdgeCNNError
+from ..errors import EdgeCNNError
 
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 SPLITS = {"train": "train", "test": "t10k"}
 MAX_DATA_BYTES = 256 * 1024 * 1024  # one IDX file or npz, inflated (MNIST's train images are 47 MB)
 # The vendored copy in the source tree (works for a clone and an editable install).
-VENDORED = Path(__file__).resolve().parents[1] / "data" / "mnist"
+VENDORED = Path(__file__).resolve().parents[2] / "data" / "mnist"
 # The test split inside an installed wheel (pyproject maps data/mnist to edgecnn.mnist_data).
-PACKAGED = Path(__file__).resolve().parent / "mnist_data"
+PACKAGED = Path(__file__).resolve().parents[1] / "mnist_data"
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Split:
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read one IDX file (gzip or raw) and check its header against its size."""
-    from .fileio import gunzip_limited, read_regular
+    from ..fileio import gunzip_limited, read_regular
 
     path = Path(path)
     raw = read_regular(path, MAX_DATA_BYTES, kind="an IDX file")  # no FIFOs or devices
@@ -113,7 +113,7 @@ def _load_idx_split(folder: Path, split: str) -> Split | None:
 
 
 def _load_npz(path: Path, split: str) -> Split | None:
-    from .fileio import check_regular, check_zip_sizes
+    from ..fileio import check_regular, check_zip_sizes
 
     check_regular(path, kind="an npz file")
     check_zip_sizes(path, MAX_DATA_BYTES)  # a 4.9 MB npz can hold a 4.7 GB array
@@ -199,5 +199,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     raw = header + array.tobytes()
     if str(path).endswith(".gz"):
         raw = gzip.compress(raw)
-    from .fileio import write_bytes
+    from ..fileio import write_bytes
     write_bytes(path, raw)
