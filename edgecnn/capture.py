@@ -133,7 +133,8 @@ def _too_large(source, w: int, h: int) -> str:
 
 def _check_image_header(path: Path) -> None:
     """A still image given as --source: the image limits apply before FFmpeg decodes it (a 16000² PNG took 1.6 GB)."""
-    from .imageio import MAX_DECODED_BYTES, header_info
+    from .imageheader import header_info
+    from .imageio import MAX_DECODED_BYTES
 
     try:
         with open(path, "rb") as f:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from edgecnn.errors import EdgeCNNError
-from edgecnn.imageio import decode_image, header_size, read_image
+from edgecnn.imageheader import header_size
+from edgecnn.imageio import decode_image, read_image
 
 
 @pytest.fixture

@@ -397,10 +397,11 @@ def test_codec_libraries_print_nothing(capfd):
 def test_progressive_jpeg_scan_budget_scales_with_the_picture(monkeypatch):
     """Decode work is scans × pixels: a big picture may have fewer scans (64 scans at 8000² took 13.7 s)."""
     import edgecnn.imageio as imageio
+    from edgecnn.imageheader import jpeg_walk
 
     img = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
     jpg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])[1].tobytes()
-    scans = imageio._jpeg_walk(jpg)[1]
+    scans = jpeg_walk(jpg)[1]
     assert decode_image(jpg).shape[:2] == (64, 64)
     monkeypatch.setattr(imageio, "MAX_SCAN_PIXELS", 64 * 64 * (scans - 1))
     with pytest.raises(EdgeCNNError, match=f"{scans} scans"):
@@ -441,7 +442,7 @@ def test_deep_png_without_alpha_over_the_budget_is_decoded_at_8_bits(monkeypatch
         return np.zeros((8, 8, 3), np.uint8)
 
     monkeypatch.setattr(cv2, "imdecode", fake_imdecode)
-    monkeypatch.setattr("edgecnn.imageio._png_walk", lambda data: (True, 2))
+    monkeypatch.setattr("edgecnn.imageio.png_walk", lambda data: (True, 2))
     rgb = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 7000, 7000, 16, 2, 0, 0, 0)) + _chunk(b"IEND", b"")
     decode_image(rgb, name="deep_rgb.png")
     assert seen == [cv2.IMREAD_ANYCOLOR]  # 8-bit output, not IMREAD_UNCHANGED's 16
