@@ -48,6 +48,25 @@ class UsageError(EdgeCNNError):
     exit_code = 2
 
 
+class SettingError(UsageError):
+    """A setting out of range, or a result that a setting decides (the int8 gate's ``max_drop``).
+
+    ``message`` holds ``{setting}`` where the setting's name goes: the library's text says ``max_drop must be
+    ≥ 0``, and the CLI shows :meth:`for_cli`, ``--max-drop must be ≥ 0`` (config fields map onto flags 1:1).
+    """
+
+    def __init__(self, setting: str, message: str, exit_code: int | None = None):
+        self.setting, self.template = setting, message
+        super().__init__(message.replace("{setting}", setting), exit_code)
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.setting.replace("_", "-")
+
+    def for_cli(self) -> str:
+        return one_line(self.template.replace("{setting}", self.flag))
+
+
 class FileMissing(EdgeCNNError, FileNotFoundError):
     """A file the user named does not exist; also a :class:`FileNotFoundError` (``errno.ENOENT``)."""
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from edgecnn.errors import EdgeCNNError
 
+from .config import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET  # noqa: F401  (the opset range is a setting)
+
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"
 BATCH = "batch"
-DEFAULT_OPSET = 17
-MIN_OPSET, MAX_OPSET = 13, 18  # tf2onnx 1.17 writes up to 18; int8 per-channel QDQ needs ≥ 13
 
 
 def quiet_tensorflow() -> None:

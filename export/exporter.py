@@ -1,40 +1,41 @@
-"""``edgecnn export``'s work: run dir or ``.keras`` → validated fp32 ONNX (+ gated int8), metadata inside.
+"""``edgecnn export``'s work: run dir or ``.keras`` → the files of the export targets, each validated, metadata inside.
 
-Order: load (safe mode) → convert → parity with Keras → fp32 test accuracy → [quantize →
-int8 test accuracy → gate] → write. Every file is written atomically, and only after it
-passed its checks; a gate trip keeps the fp32 file and writes no int8 file.
+Order: load (safe mode) → build each target in the table's order (:mod:`edgecnn.export.targets`: fp32 is
+converted and checked against Keras; int8 is quantized from it and gated on accuracy) → write the artifacts
+that passed. Every file is written atomically, and only after every target was built and checked; a target
+whose check did not pass (the gate) is reported with its status and not written, the others are.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from edgecnn import __version__, metadata
-from edgecnn.errors import EdgeCNNError, UsageError
-from edgecnn.fileio import atomic_path, check_writable, scratch_dir
+from edgecnn.errors import EdgeCNNError, SettingError
+from edgecnn.fileio import atomic_path, check_writable
+from edgecnn.rundir import RunDir
 from edgecnn.tooling.mnist import load_split, to_input
 
-from . import convert, validate
-from .quantize import CALIBRATION_METHODS, QuantSettings, calibration_images, quantize as run_quantize
+from . import convert
+from .config import ExportConfig
+from .targets import TARGETS, Artifact, Exporting, plan, target_path
 
 TRAINING_KEYS = ("arch", "epochs", "batch_size", "optimizer", "lr", "augment", "val_split", "seed", "train_size")
 
 
-def resolve_source(source: str | os.PathLike) -> tuple[Path, Path | None]:
+def resolve_source(source: str | os.PathLike) -> tuple[Path, RunDir | None]:
     """``source`` → (the ``.keras`` file, its run directory or None)."""
     source = Path(source)
     if source.is_dir():
-        model = source / "model.keras"
-        if not model.is_file():
-            raise EdgeCNNError(f"{source}: run directory has no model.keras (has training finished or been interrupted before the first epoch?)")
-        return model, source
+        run = RunDir(source)
+        return run.trained_model(), run
     if not source.exists():
         raise EdgeCNNError(f"{source}: no such run directory or .keras file")
     if source.suffix != ".keras":
@@ -42,28 +43,16 @@ def resolve_source(source: str | os.PathLike) -> tuple[Path, Path | None]:
     return source, None
 
 
-def output_paths(model: Path, run_dir: Path | None, out: str | os.PathLike | None) -> tuple[Path, Path]:
-    """The fp32 path (default ``<run_dir>/model.onnx``, else beside the .keras file) and its ``.int8.onnx`` sibling."""
+def output_path(model: Path, run: RunDir | None, out: str | os.PathLike | None) -> Path:
+    """The fp32 path (default ``<run_dir>/model.onnx``, else beside the .keras file); other targets go beside it."""
     if out is None:
-        fp32 = (run_dir or model.parent) / ("model.onnx" if run_dir else model.with_suffix(".onnx").name)
-    else:
-        fp32 = Path(out)
-        if fp32.is_dir():
-            fp32 = fp32 / "model.onnx"
-        elif fp32.suffix != ".onnx":
-            raise UsageError(f"--out {fp32}: expected a path ending in .onnx or an existing folder")
-    return fp32, fp32.with_name(fp32.name[: -len(".onnx")] + ".int8.onnx")
-
-
-def read_run_json(run_dir: Path | None, name: str) -> dict:
-    """A run directory's ``config.json``/``metrics.json`` as a dict ({} when absent or unreadable)."""
-    if run_dir is None or not (run_dir / name).is_file():
-        return {}
-    try:
-        value = json.loads((run_dir / name).read_text())
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
+        return run.onnx if run else model.with_suffix(".onnx")
+    fp32 = Path(out)
+    if fp32.is_dir():
+        return fp32 / RunDir.ONNX
+    if fp32.suffix != ".onnx":
+        raise SettingError("out", f"{{setting}} {fp32}: expected a path ending in .onnx or an existing folder")
+    return fp32
 
 
 def training_summary(config: dict, metrics: dict) -> dict:
@@ -114,118 +103,94 @@ def save(proto, target: Path) -> int:
     return target.stat().st_size
 
 
+@dataclass
+class Exported:
+    """What :func:`export_model` did: the summary behind the report and ``--json``, and each target's artifact.
+
+    An artifact whose check did not pass (the int8 gate) was not written; ``problems`` says why, as
+    :class:`~edgecnn.errors.SettingError` values (the CLI shows them and exits 1).
+    """
+
+    summary: dict
+    artifacts: list[Artifact] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[SettingError]:
+        return [a.problem for a in self.artifacts if a.problem is not None]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
 def export_model(
     source: str | os.PathLike,
     out: str | os.PathLike | None = None,
+    config: ExportConfig = ExportConfig(),
     *,
-    opset: int = convert.DEFAULT_OPSET,
-    quantize: bool = False,
-    calibration_size: int = 1000,
-    calibrate: str = "minmax",
-    max_drop: float = 0.3,
-    seed: int = 0,
-    data: str | os.PathLike | None = None,
-    settings: QuantSettings | None = None,
+    targets: tuple[str, ...] | None = None,
+    quant=None,
     calibration: np.ndarray | None = None,
     progress: Callable[[str], None] = lambda message: None,
-) -> dict:
-    """Export ``source`` (run dir or ``.keras``) to ONNX, validate it, and optionally quantize it to int8.
+) -> Exported:
+    """Export ``source`` (run dir or ``.keras``) to the targets ``config`` asks for (fp32, and int8 with ``quantize``).
 
-    ``settings`` overrides the int8 options (default: ``QuantSettings(calibrate=calibrate)``);
-    ``calibration`` overrides the calibration images (tests use blank images to force the gate).
-    Returns the result dict behind the human report and ``--json``; raises
-    :class:`~edgecnn.export.validate.GateTripped` (with ``.result``) after writing the fp32 file
-    when int8 loses more than ``max_drop`` percentage points.
+    ``targets`` names rows of :data:`~edgecnn.export.targets.TARGETS` instead (the ones they need come too);
+    ``quant`` overrides the int8 settings (default: ``QuantSettings(calibrate=config.calibrate)``) and
+    ``calibration`` the calibration images (tests use blank images to trip the gate).
+    A failed gate is a status (:attr:`Exported.problems`), not an exception: the other files are written.
     """
-
-    if not convert.MIN_OPSET <= opset <= convert.MAX_OPSET:
-        raise UsageError(f"--opset must be between {convert.MIN_OPSET} and {convert.MAX_OPSET} (got {opset})")
-    if max_drop < 0:
-        raise UsageError(f"--max-drop must be ≥ 0 (got {max_drop})")
-    if calibrate not in CALIBRATION_METHODS:
-        raise UsageError(f"--calibrate {calibrate!r}: choose from {', '.join(CALIBRATION_METHODS)}")
-    settings = settings or QuantSettings(calibrate=calibrate)
-    keras_file, run_dir = resolve_source(source)
-    fp32_path, int8_path = output_paths(keras_file, run_dir, out)
+    names = plan(config.targets() if targets is None else targets)
+    keras_file, run = resolve_source(source)
+    fp32_path = output_path(keras_file, run, out)
     check_writable(fp32_path)  # before minutes of conversion, not after
 
-    config, metrics = read_run_json(run_dir, "config.json"), read_run_json(run_dir, "metrics.json")
-    if run_dir is not None and metrics.get("complete") is not True:
-        progress(f"warning: {run_dir} is not marked complete; exporting the best model saved so far")
-    test = load_split("test", data)
-    calib = None
-    if quantize:  # check the calibration data before the slow part
-        calib = to_input(calibration) if calibration is not None else calibration_images(load_split("train", data).images, calibration_size, seed)
+    train_config = run.read_json(RunDir.CONFIG) if run else {}
+    train_metrics = run.read_json(RunDir.METRICS) if run else {}
+    if run is not None and train_metrics.get("complete") is not True:
+        progress(f"warning: {run} is not marked complete; exporting the best model saved so far")
+    test = load_split("test", config.data)
+    given = {"quant": quant, "calibration": calibration}
+    prepared = {name: TARGETS[name].prepare(config, given) for name in names if TARGETS[name].prepare}
 
     progress(f"loading {keras_file}")
-    model = convert.load_keras(keras_file)
-    arch = str(config.get("arch") or model.name.replace("_", "-"))
-    progress(f"converting {arch} to ONNX (opset {opset})")
-    fp32 = convert.to_onnx(model, opset)
-    fp32_bytes = fp32.SerializeToString()
-
-    x_test = to_input(test.images)
-    progress(f"checking Keras vs onnxruntime on {min(validate.PARITY_IMAGES, len(test))} test images")
-    sess = validate.session(fp32_bytes)
-    parity = validate.parity(model, sess, x_test[: validate.PARITY_IMAGES])
-    fp32_acc, fp32_pred = validate.accuracy(sess, x_test, test.labels)
-    progress(f"fp32 test accuracy {100 * fp32_acc:.2f}% on {len(test)} images")
+    keras_model = convert.load_keras(keras_file)
+    arch = str(train_config.get("arch") or keras_model.name.replace("_", "-"))
+    model = Exporting(keras_model, keras_file, run, arch, to_input(test.images), test.labels, prepared, progress=progress)
+    for name in names:
+        model.built[name] = TARGETS[name].build(model, target_path(fp32_path, name), config)
 
     common = {
         "version": __version__, "arch": arch, "input": metadata.INPUT, "normalization": metadata.NORMALIZATION,
-        "labels": metadata.LABELS, "training": training_summary(config, metrics), "source_sha256": sha256(keras_file),
-        "exported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "opset": str(opset),
-        "tools": tool_versions(),
+        "labels": metadata.LABELS, "training": training_summary(train_config, train_metrics),
+        "source_sha256": sha256(keras_file), "exported_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "opset": str(config.opset), "tools": tool_versions(),
     }
-    result = {
-        "source": str(keras_file), "run_dir": str(run_dir) if run_dir else None, "arch": arch, "opset": opset,
-        "test_images": len(test), "parity": parity, "outputs": [], "quantize": quantize,
-    }
-
-    int8 = None
-    if quantize:
-        progress(f"quantizing to int8 ({settings.format}, {settings.calibrate} calibration on {len(calib)} training images)")
-        with scratch_dir("edgecnn-export") as scratch:  # what a killed export left is removed by the next one
-            source_onnx, quantized = Path(scratch) / "fp32.onnx", Path(scratch) / "int8.onnx"
-            source_onnx.write_bytes(fp32_bytes)
-            run_quantize(source_onnx, quantized, calib, settings)
-            import onnx
-
-            int8 = onnx.load(str(quantized))
-        onnx.checker.check_model(int8, full_check=True)
-        int8_acc, int8_pred = validate.accuracy(validate.session(int8.SerializeToString()), x_test, test.labels)
-        progress(f"int8 test accuracy {100 * int8_acc:.2f}%")
-
-    fp32_meta = {**common, "test_accuracy": round(fp32_acc, 6), "precision": "fp32", "quantization": None}
-    size = save(with_metadata(fp32, fp32_meta), fp32_path)
-    result["outputs"].append({"path": str(fp32_path), "precision": "fp32", "bytes": size, "test_accuracy": fp32_acc})
-    progress(f"wrote {fp32_path}")
-
-    if int8 is not None:
-        agreement = float(np.mean(int8_pred == fp32_pred))
-        result["int8_agreement_with_fp32"] = agreement
-        result["int8_drop_pp"] = 100.0 * (fp32_acc - int8_acc)
-        try:
-            validate.check_drop(fp32_acc, int8_acc, max_drop)
-        except validate.GateTripped as e:
-            result["gate"] = {"passed": False, "max_drop_pp": max_drop, "int8_test_accuracy": int8_acc}
-            result["next"] = next_steps(fp32_path, None)
-            e.result = result
-            e.args = (f"{e} — kept {fp32_path.name}, did not write {int8_path.name}",)
-            raise
-        result["gate"] = {"passed": True, "max_drop_pp": max_drop, "int8_test_accuracy": int8_acc}
-        int8_meta = {**common, "test_accuracy": round(int8_acc, 6), "precision": "int8",
-                     "quantization": settings.describe(len(calib), seed if calibration is None else None)}
-        size = save(with_metadata(int8, int8_meta), int8_path)
-        result["outputs"].append({"path": str(int8_path), "precision": "int8", "bytes": size, "test_accuracy": int8_acc})
-        progress(f"wrote {int8_path}")
-
-    result["next"] = next_steps(fp32_path, int8_path if int8 is not None else None)
-    return result
+    artifacts = list(model.built.values())
+    base, rest = artifacts[0], artifacts[1:]
+    summary = {"source": str(keras_file), "run_dir": str(run) if run else None, "arch": arch, "opset": config.opset,
+               "test_images": len(test), **base.report, "outputs": [], "quantize": config.quantize}
+    for a in artifacts:
+        if a.passed:
+            values = {**common, "test_accuracy": round(a.test_accuracy, 6), "precision": a.precision, **a.metadata}
+            size = save(with_metadata(a.proto, values), a.path)
+            summary["outputs"].append({"path": str(a.path), "precision": a.precision, "bytes": size, "test_accuracy": a.test_accuracy})
+            progress(f"wrote {a.path}")
+    for a in rest:
+        summary.update(a.report)
+    written = [Path(o["path"]) for o in summary["outputs"]]
+    for a in artifacts:
+        if a.problem is not None:
+            kept = f"kept {', '.join(p.name for p in written)}, " if written else ""
+            a.problem = SettingError(a.problem.setting, f"{a.problem.template} — {kept}did not write {a.path.name}", a.problem.exit_code)
+    summary["next"] = next_steps(written)
+    return Exported(summary, artifacts)
 
 
-def next_steps(fp32: Path, int8: Path | None) -> list[str]:
-    model = int8 or fp32
-    steps = [f"edgecnn predict --model {model} PHOTO.jpg", f"edgecnn webcam --model {model}"]
-    steps.append(f"edgecnn bench --model {fp32}" + (f" --model {int8}" if int8 else ""))
-    return steps
+def next_steps(written: list[Path]) -> list[str]:
+    """What to run next with the files written (the last one is the one to read with; bench compares them all)."""
+    if not written:
+        return []
+    model = written[-1]
+    return [f"edgecnn predict --model {model} PHOTO.jpg", f"edgecnn webcam --model {model}",
+            "edgecnn bench " + " ".join(f"--model {p}" for p in written)]

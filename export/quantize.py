@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
-from edgecnn.errors import EdgeCNNError
+from edgecnn.errors import EdgeCNNError, SettingError
 from edgecnn.tooling.mnist import to_input
 
-CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
+from .config import CALIBRATION_METHODS  # noqa: F401  (its old home; the settings live in config.py)
 CALIBRATION_BATCH = 100
 
 
@@ -50,10 +50,9 @@ class QuantSettings:
         """The keyword arguments for ``onnxruntime.quantization.quantize_static``."""
         from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType
 
+        # calibrate is checked once, where the setting comes in (ExportConfig); one of CALIBRATION_METHODS
         methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                    "percentile": CalibrationMethod.Percentile}
-        if self.calibrate not in methods:
-            raise EdgeCNNError(f"--calibrate {self.calibrate!r}: choose from {', '.join(CALIBRATION_METHODS)}")
         return dict(
             quant_format=QuantFormat.from_string(self.format),
             activation_type=getattr(QuantType, self.activation_type),
@@ -69,7 +68,7 @@ class QuantSettings:
 def calibration_images(train_images: np.ndarray, size: int, seed: int) -> np.ndarray:
     """``size`` training images drawn without replacement with ``seed``, as float32 N×28×28×1 in [0, 1]."""
     if size < 1 or size > len(train_images):
-        raise EdgeCNNError(f"--calibration-size must be between 1 and {len(train_images)} (the training images available), got {size}", exit_code=2)
+        raise SettingError("calibration_size", f"{{setting}} must be between 1 and {len(train_images)} (the training images available), got {size}")
     pick = np.random.default_rng(seed).choice(len(train_images), size=size, replace=False)
     return to_input(train_images[np.sort(pick)])
 

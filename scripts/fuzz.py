@@ -120,6 +120,7 @@ def model_seeds(cache: Path, given: list[str]) -> dict[str, bytes]:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import keras
 
+        from edgecnn.export.config import ExportConfig
         from edgecnn.export.exporter import export_model
         from edgecnn.tooling.mnist import load_split
         from edgecnn.train.architectures import build
@@ -130,7 +131,7 @@ def model_seeds(cache: Path, given: list[str]) -> dict[str, bytes]:
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(train.images[:1000, :, :, None] / np.float32(255), train.labels[:1000], epochs=1, batch_size=64, verbose=0)
         model.save(cache / "fuzz-edge.keras")
-        export_model(cache / "fuzz-edge.keras", fp32, quantize=True, calibration_size=200, max_drop=100.0)
+        export_model(cache / "fuzz-edge.keras", fp32, ExportConfig(quantize=True, calibration_size=200, max_drop=100.0))
     return {"edge.onnx": fp32.read_bytes(), "edge.int8.onnx": int8.read_bytes()}
 
 

@@ -45,9 +45,12 @@ def run_dir(tmp_path_factory, tiny_keras_path, mnist_train):
 
 @pytest.fixture(scope="module")
 def exported(run_dir):
+    from edgecnn.export.config import ExportConfig
     from edgecnn.export.exporter import export_model
 
-    return export_model(run_dir, quantize=True, calibration_size=300, seed=1)
+    done = export_model(run_dir, config=ExportConfig(quantize=True, calibration_size=300, seed=1))
+    assert done.ok and [a.target for a in done.artifacts] == ["fp32", "int8"]
+    return done.summary
 
 
 def _session(path):
@@ -130,13 +133,59 @@ def test_metadata_round_trip(run_dir, exported):
 
 
 def test_gate_trips_on_blank_calibration_and_writes_no_int8(run_dir, tmp_path):
+    from edgecnn.errors import SettingError
+    from edgecnn.export.config import ExportConfig
     from edgecnn.export.exporter import export_model
-    from edgecnn.export.validate import GateTripped
 
     blank = np.zeros((4, 28, 28), np.uint8)
-    with pytest.raises(GateTripped, match=r"int8 accuracy .* below fp32 .*--max-drop 0.3.*kept model.onnx"):
-        export_model(run_dir / "model.keras", tmp_path / "model.onnx", quantize=True, calibration=blank)
+    done = export_model(run_dir / "model.keras", tmp_path / "model.onnx", ExportConfig(quantize=True), calibration=blank)
+    assert not done.ok and done.summary["gate"]["passed"] is False  # a status, not an exception
+    (problem,) = done.problems
+    assert isinstance(problem, SettingError) and problem.exit_code == 1
+    assert re.fullmatch(r"int8 accuracy .* below fp32 .*\(max_drop 0.3\) — kept model.onnx, did not write model.int8.onnx", str(problem))
+    assert "(--max-drop 0.3)" in problem.for_cli()  # what the CLI prints, as before
+    assert [o["precision"] for o in done.summary["outputs"]] == ["fp32"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
+
+
+def test_a_new_target_is_one_function_and_one_row(run_dir, tmp_path, monkeypatch):
+    """How to add an export target: a function target(model, out, settings) → Artifact, and a row in TARGETS."""
+    from edgecnn.export import targets
+    from edgecnn.export.exporter import export_model
+
+    def copy_of_fp32(model, out, settings):  # builds on fp32's graph; its own check: the file is a valid model
+        base = model.built["fp32"]
+        proto = onnx.ModelProto()
+        proto.CopyFrom(base.proto)
+        proto.doc_string = "a copy, for the example"
+        onnx.checker.check_model(proto)
+        return targets.Artifact("copy", "fp32", out, proto, base.test_accuracy, {"quantization": None})
+
+    monkeypatch.setitem(targets.TARGETS, "copy", targets.Target(copy_of_fp32, ".copy.onnx", needs=("fp32",)))
+    done = export_model(run_dir / "model.keras", tmp_path / "m.onnx", targets=("copy",))
+    assert done.ok and [a.target for a in done.artifacts] == ["fp32", "copy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.copy.onnx", "m.onnx"]
+    assert onnx.load(tmp_path / "m.copy.onnx").doc_string == "a copy, for the example"
+    assert done.summary["next"][-1] == f"edgecnn bench --model {tmp_path / 'm.onnx'} --model {tmp_path / 'm.copy.onnx'}"
+
+
+def test_settings_are_checked_once_in_their_own_words():
+    from edgecnn.errors import SettingError
+    from edgecnn.export.config import ExportConfig
+    from edgecnn.export.targets import plan
+
+    for kwargs, message in [({"opset": 9}, "opset must be between 13 and 18 (got 9)"),
+                            ({"max_drop": -1}, "max_drop must be ≥ 0 (got -1)"),
+                            ({"calibrate": "magic"}, "calibrate must be one of minmax, entropy, percentile (got 'magic')"),
+                            ({"calibration_size": 0}, "calibration_size must be ≥ 1 (got 0)")]:
+        with pytest.raises(SettingError) as e:
+            ExportConfig(**kwargs)
+        assert str(e.value) == message and e.value.exit_code == 2
+        setting = e.value.setting
+        assert e.value.for_cli() == "--" + setting.replace("_", "-") + message[len(setting):]  # the CLI's words
+    assert plan(["int8"]) == ["fp32", "int8"]
+    with pytest.raises(SettingError, match="unknown export target 'tflite'"):
+        plan(["tflite"])
 
 
 @pytest.mark.parametrize("content", [b"", b"not a zip at all", "zip"])

@@ -11,7 +11,7 @@ import traceback
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import EdgeCNNError
+from ..errors import EdgeCNNError, SettingError
 
 STATE = {"debug": False}
 
@@ -190,7 +190,7 @@ def guarded(fn):
         except EdgeCNNError as e:
             if STATE["debug"]:
                 traceback.print_exc()
-            say(f"error: {e}")
+            say(f"error: {e.for_cli() if isinstance(e, SettingError) else e}")  # a setting shown as its flag
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             say("interrupted")

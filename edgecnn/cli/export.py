@@ -9,6 +9,7 @@ from typing import Literal, Optional
 
 import typer
 
+from ..export.config import CALIBRATION_METHODS, DEFAULT_OPSET, MAX_OPSET, MIN_OPSET, ExportConfig
 from .common import guarded, print_json, require_training_stack, say
 
 
@@ -16,10 +17,10 @@ from .common import guarded, print_json, require_training_stack, say
 def export(
     source: Path = typer.Argument(..., metavar="RUN_DIR_OR_MODEL.keras", help="A training run directory or a .keras file."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output .onnx path (default: <run_dir>/model.onnx); int8 goes beside it as *.int8.onnx."),
-    opset: int = typer.Option(17, "--opset", min=13, max=18, help="ONNX opset."),
+    opset: int = typer.Option(DEFAULT_OPSET, "--opset", min=MIN_OPSET, max=MAX_OPSET, help="ONNX opset."),
     quantize: bool = typer.Option(False, "--quantize", help="Also write a static int8 (QDQ) model, gated on accuracy."),
     calibration_size: int = typer.Option(1000, "--calibration-size", min=1, help="Training images used to calibrate int8."),
-    calibrate: Literal["minmax", "entropy", "percentile"] = typer.Option("minmax", "--calibrate", help="int8 calibration method: minmax, entropy or percentile."),
+    calibrate: Literal[CALIBRATION_METHODS] = typer.Option("minmax", "--calibrate", help=f"int8 calibration method: {', '.join(CALIBRATION_METHODS[:-1])} or {CALIBRATION_METHODS[-1]}."),
     max_drop: float = typer.Option(0.3, "--max-drop", min=0.0, help="Largest int8 accuracy loss allowed, in percentage points."),
     seed: int = typer.Option(0, "--seed", help="Seed for drawing the calibration images."),
     data: Optional[Path] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
@@ -30,6 +31,8 @@ def export(
     require_training_stack("edgecnn export", "tensorflow", "tf2onnx", "onnx")
     from .tfquiet import quiet_tensorflow
 
+    config = ExportConfig(opset=opset, quantize=quantize, calibration_size=calibration_size, calibrate=calibrate,
+                          max_drop=max_drop, seed=seed, data=data)
     # tf2onnx/TF may print; keep stdout for the report or the one JSON document
     with quiet_tensorflow(verbose), contextlib.redirect_stdout(sys.stderr):
         from edgecnn.export import convert
@@ -37,21 +40,14 @@ def export(
         if not verbose:
             convert.quiet_tensorflow()
         from edgecnn.export.exporter import export_model
-        from edgecnn.export.validate import GateTripped
 
-        try:
-            result = export_model(source, out, opset=opset, quantize=quantize, calibration_size=calibration_size,
-                                  calibrate=calibrate, max_drop=max_drop, seed=seed, data=data, progress=say)
-        except GateTripped as e:
-            result, tripped = e.result, e
-        else:
-            tripped = None
+        exported = export_model(source, out, config, progress=say)
     if json_out:
-        print_json(result)
+        print_json(exported.summary)
     else:
-        report(result)
-    if tripped is not None:
-        raise tripped
+        report(exported.summary)
+    for problem in exported.problems:  # a failed gate: reported above, then one error line and exit 1
+        raise problem
 
 
 def report(result: dict) -> None:
