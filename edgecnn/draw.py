@@ -143,3 +143,14 @@ def mosaic(reading, *, zoom: int = 4, per_row: int = 10) -> np.ndarray:
         cv2.putText(out, f"{d.label} {d.confidence:.2f}", (x0 + 3, y0 + cell + band - 5),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.45, color, 1, cv2.LINE_AA)
     return out
+
+
+def hud(image: np.ndarray, fps: float, latency_ms: float, stable) -> np.ndarray:
+    """Write FPS, latency and the stable reading along the bottom of an annotated frame (in place)."""
+    h, w = image.shape[:2]
+    scale = max(0.4, min(h, w) / 800)
+    text = f"{fps:5.1f} fps  {latency_ms:5.1f} ms   stable: {' | '.join(stable.rows) or '-'}"
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+    cv2.rectangle(image, (0, h - th - base - 8), (min(w, tw + 10), h), (0, 0, 0), -1)
+    cv2.putText(image, text, (5, h - base - 4), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    return image

@@ -7,9 +7,10 @@ import time
 import numpy as np
 import pytest
 
-from edgecnn import capture
-from edgecnn.capture import FrameSource, parse_source
+from edgecnn import capture, sources
+from edgecnn.capture import FrameSource
 from edgecnn.errors import EdgeCNNError
+from edgecnn.sources import is_live, parse_source
 from webcam_helpers import make_video
 
 
@@ -22,7 +23,7 @@ def video(tmp_path_factory):
 
 def test_parse_source():
     assert parse_source("0") == 0 and parse_source(" 2 ") == 2 and parse_source(3) == 3
-    assert parse_source("clip.mp4") == "clip.mp4" and capture.is_live("rtsp://cam/1") and not capture.is_live("a.mp4")
+    assert parse_source("clip.mp4") == "clip.mp4" and is_live("rtsp://cam/1") and not is_live("a.mp4")
 
 
 def test_file_every_frame_in_order(video):
@@ -174,7 +175,7 @@ def test_source_without_a_single_frame_is_an_error(tmp_path):
 
 def test_frames_over_the_image_limit_refused_before_reading(video, monkeypatch):
     """Issue 14 item 5: a 12000² MJPEG video as --source took 2.1 GB; frames are held to the image limits."""
-    monkeypatch.setattr(capture, "MAX_FRAME_PIXELS", 640 * 480 - 1)
+    monkeypatch.setattr(sources, "MAX_FRAME_PIXELS", 640 * 480 - 1)
     reads = []
     monkeypatch.setattr(FrameSource, "_read_one", lambda self: reads.append(1) or False)
     with pytest.raises(EdgeCNNError, match="too large") as e:
@@ -224,7 +225,7 @@ def test_frames_that_grow_past_the_limit_mid_stream_end_with_an_error(tmp_path, 
 
     p = tmp_path / "stream.mp4"
     p.write_bytes(b"\0" * 64)
-    monkeypatch.setattr(capture, "MAX_FRAME_PIXELS", 1_000_000)
+    monkeypatch.setattr(sources, "MAX_FRAME_PIXELS", 1_000_000)
     monkeypatch.setattr(capture.cv2, "VideoCapture", GrowingCapture)
     with pytest.raises(EdgeCNNError, match="frames of 2000×2000 are too large") as e:
         with FrameSource(str(p)) as src:

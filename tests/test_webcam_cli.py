@@ -99,23 +99,6 @@ def test_bad_options(args, code, words, model):
     assert r.exit_code == code and words in r.stderr and "Traceback" not in r.output
 
 
-def test_window_falls_back_to_headless(monkeypatch):
-    """A display that fails at imshow turns the window off with one warning instead of crashing."""
-    import numpy as np
-
-    from edgecnn import webcam
-
-    def broken(*_):
-        raise cv2.error("no display")
-
-    monkeypatch.setattr(webcam.cv2, "namedWindow", lambda *a: None)
-    monkeypatch.setattr(webcam.cv2, "imshow", broken)
-    said = []
-    w = webcam.Window(True, said.append)
-    assert w.show(np.zeros((10, 10, 3), np.uint8), lambda: None) is None
-    assert not w.enabled and "headless" in said[0]
-
-
 SCRIPT = r"""
 import json, sys
 from typer.testing import CliRunner
@@ -172,63 +155,11 @@ def test_sigterm_stops_like_ctrl_c():
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-class FakeGui:
-    """cv2's window calls, recorded."""
-
-    def __init__(self, monkeypatch):
-        from edgecnn import webcam
-
-        self.shown, self.waits, self.moves = [], [], {}
-        monkeypatch.setattr(webcam.cv2, "namedWindow", lambda *a: None)
-        monkeypatch.setattr(webcam.cv2, "imshow", lambda name, img: self.shown.append((name, img.copy())))
-        monkeypatch.setattr(webcam.cv2, "waitKey", lambda ms: self.waits.append(ms) or -1)
-        monkeypatch.setattr(webcam.cv2, "moveWindow", lambda name, x, y: self.moves.__setitem__(name, (x, y)))
-        monkeypatch.setattr(webcam.cv2, "getWindowProperty", lambda *a: 1.0)
-        monkeypatch.setattr(webcam.cv2, "destroyWindow", lambda *a: None)
-
-
-def test_window_shows_the_keys_and_places_crops_beside_it(monkeypatch):
-    import numpy as np
-
-    from edgecnn import webcam
-
-    gui = FakeGui(monkeypatch)
-    w = webcam.Window(True, lambda m: None)
-    frame = np.full((480, 640, 3), 128, np.uint8)
-    w.show(frame, lambda: np.zeros((20, 20, 3), np.uint8))
-    name, shown = gui.shown[0]
-    assert name == webcam.WINDOW and (frame == 128).all()  # the hint is on the window's copy only
-    assert (shown[:20, -150:] != 128).any() and (shown[200:] == 128).all()
-    w.crops = True
-    w.show(frame, lambda: np.zeros((20, 20, 3), np.uint8))
-    assert gui.moves[webcam.CROPS][0] >= 640 and gui.moves[webcam.WINDOW] == (0, 0)
-
-
-def test_a_video_file_plays_at_its_own_speed(monkeypatch):
-    import time
-
-    import numpy as np
-
-    from edgecnn import webcam
-
-    gui = FakeGui(monkeypatch)
-    frame = np.zeros((48, 64, 3), np.uint8)
-    paced = webcam.Window(True, lambda m: None, pace_fps=25)
-    for _ in range(5):
-        paced.show(frame, lambda: frame)
-        time.sleep(gui.waits[-1] / 1000)  # what waitKey would have waited
-    assert gui.waits[0] == 1 and all(30 <= ms <= 40 for ms in gui.waits[1:]), gui.waits
-    gui.waits.clear()
-    camera = webcam.Window(True, lambda m: None)  # a camera: no pacing
-    camera.show(frame, lambda: frame)
-    assert gui.waits == [1]
-
-
 def test_headless_opencv_is_named_not_the_display(monkeypatch, clip, model):
-    from edgecnn import webcam
+    from edgecnn import window
 
     monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.setattr(webcam, "opencv_has_gui", lambda: False)
+    monkeypatch.setattr(window, "opencv_has_gui", lambda: False)
     r = cli("--source", clip[0], "--model", model, "--max-frames", 2)
     assert r.exit_code == 0, r.output
     assert "opencv-python" in r.stderr and "DISPLAY" not in r.stderr
