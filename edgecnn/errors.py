@@ -51,20 +51,31 @@ class UsageError(EdgeCNNError):
 class SettingError(UsageError):
     """A setting out of range, or a result that a setting decides (the int8 gate's ``max_drop``).
 
-    ``message`` holds ``{setting}`` where the setting's name goes: the library's text says ``max_drop must be
-    ≥ 0``, and the CLI shows :meth:`for_cli`, ``--max-drop must be ≥ 0`` (config fields map onto flags 1:1).
+    ``message`` holds ``{setting}`` where the setting's name goes (and ``{name}`` for each setting named in
+    ``also``): the library's text says ``max_drop must be ≥ 0``, and the CLI shows :meth:`for_cli`,
+    ``--max-drop must be ≥ 0`` (config fields map onto flags 1:1).
     """
 
-    def __init__(self, setting: str, message: str, exit_code: int | None = None):
-        self.setting, self.template = setting, message
-        super().__init__(message.replace("{setting}", setting), exit_code)
+    def __init__(self, setting: str, message: str, exit_code: int | None = None, also: tuple[str, ...] = ()):
+        self.setting, self.template, self.also = setting, message, tuple(also)
+        super().__init__(self._fill(lambda name: name), exit_code)
+
+    def _fill(self, spell) -> str:
+        text = self.template.replace("{setting}", spell(self.setting))
+        for name in self.also:
+            text = text.replace("{" + name + "}", spell(name))
+        return text
+
+    @staticmethod
+    def flag_of(setting: str) -> str:
+        return "--" + setting.replace("_", "-")
 
     @property
     def flag(self) -> str:
-        return "--" + self.setting.replace("_", "-")
+        return self.flag_of(self.setting)
 
     def for_cli(self) -> str:
-        return one_line(self.template.replace("{setting}", self.flag))
+        return one_line(self._fill(self.flag_of))
 
 
 class FileMissing(EdgeCNNError, FileNotFoundError):

@@ -182,7 +182,8 @@ def export_model(
     for a in artifacts:
         if a.problem is not None:
             kept = f"kept {', '.join(p.name for p in written)}, " if written else ""
-            a.problem = SettingError(a.problem.setting, f"{a.problem.template} — {kept}did not write {a.path.name}", a.problem.exit_code)
+            p = a.problem
+            a.problem = SettingError(p.setting, f"{p.template} — {kept}did not write {a.path.name}", p.exit_code, p.also)
     summary["next"] = next_steps(written)
     return Exported(summary, artifacts)
 

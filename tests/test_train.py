@@ -86,3 +86,20 @@ def test_help_does_not_import_tensorflow():
             "print(heavy); sys.exit(1 if heavy else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs must be ≥ 1 (got 0)"),
+    ({"lr": 0.0}, "lr must be above 0 and below 10 (got 0.0)"),
+    ({"val_split": 1.0}, "val_split must be ≥ 0 and below 1 (got 1.0)"),
+    ({"device": "tpu"}, "device must be one of auto, cpu, gpu (got 'tpu')"),
+    ({"arch": "resnet"}, "unknown arch 'resnet'"),
+])
+def test_config_is_checked_once_in_the_settings_words(kwargs, message):
+    """The library speaks of settings; the CLI shows the same error with the flag (--val-split)."""
+    from edgecnn.errors import SettingError
+
+    with pytest.raises(SettingError) as e:
+        TrainConfig(**kwargs).resolved()
+    assert str(e.value).startswith(message) and e.value.exit_code == 2
+    assert e.value.for_cli().replace(e.value.flag, e.value.setting) == str(e.value)

@@ -21,11 +21,12 @@ def split_validation(images: np.ndarray, labels: np.ndarray, val_split: float, s
 class MnistBatches(keras.utils.PyDataset):
     """Training batches: reshuffled each epoch, optionally augmented; same seed → same batches."""
 
-    def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, styles: bool = False, **kwargs):
+    def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, styles: bool = False, epoch: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         self.images, self.labels = images, labels
         self.batch_size, self.seed, self.augment, self.styles = batch_size, seed, augment, styles
-        self.epoch = 0
+        self.epoch = epoch  # a resumed run starts at its next epoch: same order and augmentation as without a break
         self._order()
 
     def _order(self):

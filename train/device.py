@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import os
 
-from edgecnn.errors import EdgeCNNError, UsageError
-
-DEVICES = ("auto", "cpu", "gpu")
+from edgecnn.errors import SettingError
 
 
 def select_device(device: str):
     """Configure TensorFlow for ``device`` and return (tf.distribute strategy, description).
 
-    Must run before TensorFlow touches a GPU. Several GPUs → MirroredStrategy.
+    Must run before TensorFlow touches a GPU. Several GPUs → MirroredStrategy. ``device`` is one of
+    :data:`~edgecnn.settings.DEVICES`, checked where the setting comes in (``TrainConfig.resolved``).
     """
-    if device not in DEVICES:
-        raise UsageError(f"--device must be one of {', '.join(DEVICES)} (got {device!r})")
     if device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     import tensorflow as tf
@@ -24,7 +21,8 @@ def select_device(device: str):
     if device == "cpu":
         tf.config.set_visible_devices([], "GPU")
     if device == "gpu" and not gpus:
-        raise EdgeCNNError("--device gpu: TensorFlow sees no GPU (check the CUDA driver and `pip install tensorflow[and-cuda]`), or use --device cpu")
+        raise SettingError("device", "{setting} gpu: TensorFlow sees no GPU (check the CUDA driver and "
+                                     "`pip install tensorflow[and-cuda]`), or use {setting} cpu", exit_code=1)
     if len(gpus) > 1:
         return tf.distribute.MirroredStrategy(), f"{len(gpus)}× GPU (MirroredStrategy)"
     if gpus:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edgecnn.errors import UsageError
+from edgecnn.errors import SettingError
 
 
 @dataclass(frozen=True)
@@ -42,5 +42,5 @@ PRESETS: dict[str, Preset] = {
 
 def check_arch(arch: str) -> str:
     if arch not in PRESETS:
-        raise UsageError(f"unknown --arch {arch!r} (choose from {', '.join(PRESETS)})")
+        raise SettingError("arch", f"unknown {{setting}} {arch!r} (choose from {', '.join(PRESETS)})")
     return arch

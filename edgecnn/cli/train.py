@@ -7,10 +7,13 @@ from typing import Literal, Optional
 
 import typer
 
+from ..settings import DEVICES
+from ..train.config import MIN_LIMIT
 from ..train.presets import PRESETS
 from .common import guarded, print_json, require_training_stack, say
 
 ArchName = Literal[tuple(PRESETS)]
+Device = Literal[DEVICES]
 
 
 def _per_arch(field: str, fmt=str) -> str:
@@ -39,8 +42,8 @@ def train(
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
     data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Run directory (default: runs/<arch>, runs/<arch>-2, ...)."),
-    device: Literal["auto", "cpu", "gpu"] = typer.Option("auto", "--device", help="auto: a GPU if TensorFlow sees one."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=10, help="Use only the first N training images (quick runs)."),
+    device: Device = typer.Option("auto", "--device", help="auto: a GPU if TensorFlow sees one."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=MIN_LIMIT, help="Use only the first N training images (quick runs)."),
     resume: Optional[str] = typer.Option(None, "--resume", metavar="RUN_DIR",
                                          help="Continue an interrupted run from its last.keras at the next epoch, with its own settings."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -49,7 +52,8 @@ def train(
     """Train a network on MNIST; keeps the best epoch (by validation accuracy) in RUN_DIR/model.keras."""
     require_training_stack("edgecnn train", "tensorflow")
     from ..errors import UsageError
-    from ..train.trainer import TrainConfig, resume as resume_training, train as run_training
+    from ..train.config import TrainConfig
+    from ..train.trainer import resume as resume_training, train as run_training
     from .tfquiet import quiet_tensorflow
 
     if resume is not None:

@@ -1,0 +1,52 @@
+"""``edgecnn train``'s settings, checked once (light: no TensorFlow).
+
+Each field is one option of ``edgecnn train`` (``batch_size`` ↔ ``--batch-size``); unset ones come from the
+architecture's preset (:mod:`edgecnn.train.presets`). :meth:`TrainConfig.resolved` fills and checks them all,
+and errors name the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from edgecnn.settings import DEVICES, check_choice, check_range
+
+from .presets import PRESETS, check_arch
+
+PROGRESS = ("auto", "bar", "lines", "none")
+MIN_LIMIT = 10
+
+
+@dataclass
+class TrainConfig:
+    arch: str = "edge"
+    epochs: int | None = None  # None: the preset's
+    batch_size: int | None = None
+    lr: float | None = None
+    augment: bool | None = None
+    styles: bool = False  # with augment: continental 7s and 1s (train/augment.py add_style)
+    val_split: float = 0.1
+    seed: int = 0
+    data: str | None = None
+    out: str | None = None  # run directory; None: runs/<arch>, runs/<arch>-2, ...
+    device: str = "auto"  # one of edgecnn.settings.DEVICES
+    limit: int | None = None  # use only this many training images (quick runs, tests)
+    progress: str = "auto"  # auto | bar | lines | none
+
+    def resolved(self) -> "TrainConfig":
+        """A copy with unset options filled from the architecture's preset, every option checked."""
+        p = PRESETS[check_arch(self.arch)]
+        c = TrainConfig(**asdict(self))
+        c.epochs = p.epochs if c.epochs is None else c.epochs
+        c.batch_size = p.batch_size if c.batch_size is None else c.batch_size
+        c.lr = p.lr if c.lr is None else c.lr
+        c.augment = p.augment if c.augment is None else c.augment
+        check_range("epochs", c.epochs, 1)
+        check_range("batch_size", c.batch_size, 1)
+        check_range("lr", c.lr, 0, 10, above=True, below=True)
+        check_range("val_split", c.val_split, 0, 1, below=True)
+        if c.limit is not None:
+            check_range("limit", c.limit, MIN_LIMIT)
+        check_choice("device", c.device, DEVICES)
+        check_choice("progress", c.progress, PROGRESS)
+        return c
