@@ -24,9 +24,9 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .errors import EdgeCNNError
 from .refine import refine
 from .segment import MAX_SIDE, Segmentation, segment
+from .settings import CONFIDENCE, check_range
 
 UNKNOWN = "?"
 
@@ -115,8 +115,7 @@ class DigitReader:
                  device: str = "cpu", max_side: int = MAX_SIDE, *,
                  segmenter: Callable[[np.ndarray], Segmentation] | None = None,
                  classifier: Classifier | None = None):
-        if not 0.0 <= float(min_confidence) <= 1.0:
-            raise EdgeCNNError(f"min_confidence must be between 0 and 1 (got {min_confidence})", exit_code=2)
+        check_range("min_confidence", float(min_confidence), *CONFIDENCE)  # the CLI's range comes from CONFIDENCE too
         if classifier is None:
             from .onnxmodel import OnnxModel
 

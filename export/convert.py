@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edgecnn.errors import EdgeCNNError
 
-from .config import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET  # noqa: F401  (the opset range is a setting)
+from .config import DEFAULT_OPSET
 
 INPUT_NAME = "image"
 OUTPUT_NAME = "probabilities"

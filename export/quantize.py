@@ -18,7 +18,6 @@ from onnxruntime.quantization import CalibrationDataReader
 from edgecnn.errors import EdgeCNNError, SettingError
 from edgecnn.tooling.mnist import to_input
 
-from .config import CALIBRATION_METHODS  # noqa: F401  (its old home; the settings live in config.py)
 CALIBRATION_BATCH = 100
 
 

@@ -7,11 +7,13 @@ import functools
 import json
 import sys
 import traceback
+from typing import Literal
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from ..errors import EdgeCNNError, SettingError
+from ..settings import CONFIDENCE, DEVICES
 
 STATE = {"debug": False}
 
@@ -139,6 +141,8 @@ def progress(total: int, what: str = "images"):
 
 
 DEVICE_HELP = "auto: the GPU when there is one; gpu: the GPU or an error (exit 1)."
+Device = Literal[DEVICES]  # --device of every command (its choices, from edgecnn.settings)
+MIN_CONFIDENCE, MAX_CONFIDENCE = CONFIDENCE  # --min-confidence's range (DigitReader checks the same)
 
 
 def runtime_device(device: str) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import typer
 
-from .common import DEVICE_HELP, guarded, print_json, require_training_stack, runtime_device, say
+from .common import DEVICE_HELP, Device, guarded, print_json, require_training_stack, runtime_device, say
 
 SHOWN_MISTAKES = 10
 
@@ -21,7 +21,7 @@ def evaluate(
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
     plot: Optional[Path] = typer.Option(None, "--plot", "-o", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime threads."),
-    device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP + " ONNX models only."),
+    device: Device = typer.Option("cpu", "--device", help=DEVICE_HELP + " ONNX models only."),
 ) -> None:
     """Score a model on the MNIST test set (or --data) and show where it goes wrong."""
     from ..errors import UsageError

@@ -9,12 +9,12 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import List, Optional
 
 import typer
 
 from ..errors import EdgeCNNError, UsageError
-from .common import BOOL_WORDS, DEVICE_HELP, check_device, guarded, print_json, progress, runtime_device, say
+from .common import BOOL_WORDS, DEVICE_HELP, MAX_CONFIDENCE, MIN_CONFIDENCE, Device, check_device, guarded, print_json, progress, runtime_device, say
 
 
 CORES = os.cpu_count() or 1
@@ -70,10 +70,10 @@ def predict(
     jsonl: bool = typer.Option(False, "--jsonl", help="Write one JSON line per image to stdout as it is read."),
     save: Optional[Path] = typer.Option(None, "--save", "-o", help="Write annotated copies (same format as each photo, subfolders kept) and crop mosaics into this folder."),
     save_crops: bool = typer.Option(False, "--save-crops", help="With --save: also write the 28×28 crops the model saw."),
-    min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", min=MIN_CONFIDENCE, max=MAX_CONFIDENCE, help="Below this, a digit is reported as '?'."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads (per worker)."),
     workers: int = typer.Option(CORES, "--workers", "-j", min=1, max=CORES, show_default=False, help=f"Processes reading images in parallel (default: the CPU cores, {CORES} here; 1: in this process)."),
-    device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP),
+    device: Device = typer.Option("cpu", "--device", help=DEVICE_HELP),
 ) -> None:
     """Read the handwritten digits in photos: one line per image (rows, mean confidence), --json or --jsonl.
 

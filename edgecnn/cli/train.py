@@ -7,13 +7,11 @@ from typing import Literal, Optional
 
 import typer
 
-from ..settings import DEVICES
 from ..train.config import MIN_LIMIT
 from ..train.presets import PRESETS
-from .common import guarded, print_json, require_training_stack, say
+from .common import Device, guarded, print_json, require_training_stack, say
 
 ArchName = Literal[tuple(PRESETS)]
-Device = Literal[DEVICES]
 
 
 def _per_arch(field: str, fmt=str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import typer
 
 from ..errors import UsageError
-from .common import DEVICE_HELP, check_device, guarded, runtime_device, say
+from .common import DEVICE_HELP, MAX_CONFIDENCE, MIN_CONFIDENCE, Device, check_device, guarded, runtime_device, say
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv")
 
@@ -20,12 +20,12 @@ def webcam(
     no_show: bool = typer.Option(False, "--no-show", help="No window (also automatic when there is no display)."),
     save: Optional[Path] = typer.Option(None, "--save", "-o", help="Write the annotated video here (.mp4, .avi or .mkv)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON line per frame on stdout (and nothing else)."),
-    min_confidence: float = typer.Option(0.5, "--min-confidence", min=0.0, max=1.0, help="Below this, a digit is reported as '?'."),
+    min_confidence: float = typer.Option(0.5, "--min-confidence", min=MIN_CONFIDENCE, max=MAX_CONFIDENCE, help="Below this, a digit is reported as '?'."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", min=1, help="Stop after this many frames."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime intra-op threads."),
     width: Optional[int] = typer.Option(None, "--width", min=16, max=8192, help="Frame width to ask the camera for (files: resized)."),
     height: Optional[int] = typer.Option(None, "--height", min=16, max=8192, help="Frame height to ask the camera for (files: resized)."),
-    device: Literal["auto", "cpu", "gpu"] = typer.Option("cpu", "--device", help=DEVICE_HELP),
+    device: Device = typer.Option("cpu", "--device", help=DEVICE_HELP),
 ) -> None:
     """Read digits live: window with boxes, readings, FPS and latency (q/Esc quits, c toggles the crops); summary on stderr."""
     if (width is None) != (height is None):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EdgeCNNError
+from ..rundir import RunDir
 from .mnist import to_input
 
 BATCH = 256
@@ -33,7 +34,7 @@ class ModelSource:
     @property
     def history(self) -> Path | None:
         """The run directory's ``history.json`` (training curves), if there is one."""
-        h = self.run_dir / "history.json" if self.run_dir else None
+        h = RunDir(self.run_dir).history if self.run_dir else None
         return h if h is not None and h.is_file() else None
 
 
@@ -71,10 +72,7 @@ def resolve(model: str | os.PathLike) -> ModelSource:
     """MODEL → an ONNX file, a ``.keras`` file, or a run directory (its ``model.keras``)."""
     path = Path(model)
     if path.is_dir():
-        keras_file = path / "model.keras"
-        if not keras_file.is_file():
-            raise EdgeCNNError(f"{path}: run directory has no model.keras")
-        return ModelSource("keras", keras_file, path)
+        return ModelSource("keras", RunDir(path).trained_model(), path)
     if not path.exists():
         raise EdgeCNNError(f"{path}: no such model file or run directory")
     if path.suffix == ".keras":
