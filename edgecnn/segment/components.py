@@ -10,6 +10,9 @@ import numpy as np
 
 from .lines import erase_lines
 
+LOW_FLOOR = 14.0      # ink levels above the paper: faint ink (the low threshold) at least this ...
+HIGH_FLOOR = 35.0     # ... and strong ink (the high threshold) at least this, on a page of dark ink
+FAINT = 0.57          # on a page of faint ink (light pencil) the floors shrink with the ink, down to this share
 REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
 MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
 
@@ -60,12 +63,13 @@ def find_digits(ink: np.ndarray):
     """
     h, w = ink.shape
     med, sigma, otsu = _hist_stats(ink)
-    clean = erase_lines(ink, (med, sigma))
+    clean = erase_lines(ink, (med, sigma), _strength(med, otsu))
     if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
         ink[:] = clean
         otsu = _hist_stats(ink)[2]
-    low = med + max(14.0, 4.0 * sigma)
-    high = max(otsu, med + max(35.0, 8.0 * sigma), low + 10)
+    strength = _strength(med, otsu)
+    low = med + max(LOW_FLOOR * strength, 4.0 * sigma)
+    high = max(otsu, med + max(HIGH_FLOOR * strength, 8.0 * sigma), low + 10)
     mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
     if cv2.countNonZero(mask) > 0.4 * h * w:  # faint marks everywhere (bleed-through, a smudge): the strong ink only
         low = high
@@ -134,6 +138,17 @@ def find_digits(ink: np.ndarray):
     if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
         groups = sorted(groups, key=lambda g: -g[0][2] * g[0][3])[:MAX_DIGITS]
     return groups, labels
+
+
+def _strength(med: float, otsu: float) -> float:
+    """How dark the page's ink is, ``FAINT``–1: Otsu's level above the paper, as a share of ``HIGH_FLOOR``.
+
+    The floors suit a camera photo's noise and a pen's contrast. Light pencil on a clean scan
+    stands only 15–30 levels above the paper: Otsu puts its split there, and the floors scale
+    with it, so the strokes are not cut into pieces and faint digits are not lost. A page's own
+    noise (σ) still bounds the thresholds from below.
+    """
+    return min(1.0, max(FAINT, (otsu - med) / HIGH_FLOOR))
 
 
 def _in_corner(box, w: int, h: int) -> bool:

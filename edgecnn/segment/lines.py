@@ -5,10 +5,11 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+LINE_FLOOR = 5.0         # a line's ink, averaged along it, stands this far above the paper (scaled on faint pages)
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 
 
-def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | None:
+def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1.0) -> np.ndarray | None:
     """``ink`` with printed rules and grid lines subtracted; None if it has none.
 
     Lines are found on a half-size image: long horizontal or vertical runs (±2° of tilt) whose
@@ -16,14 +17,15 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float]) -> np.ndarray | Non
     a third of the page long, thin for their length, and two of them parallel and across most of
     the page (a lone margin rule across them counts too), so a digit's long stroke is not taken
     for one. Each line is fitted (robust to the strokes that cross it) and subtracted at
-    ``LINE_KEEP`` times its own ink level; strokes that cross it are bridged over it.
+    ``LINE_KEEP`` times its own ink level; strokes that cross it are bridged over it. On a page of
+    faint ink (``strength`` < 1, see :func:`components._strength`) faint lines count too.
     """
     h, w = ink.shape
     if min(h, w) < 64:
         return None
     small = cv2.resize(ink, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
     sh, sw = small.shape
-    margin = max(5.0, 2.0 * paper[1])
+    margin = max(LINE_FLOOR * strength, 2.0 * paper[1])
     floor = paper[0] + margin
     # first a look at a quarter-size image (a thin line keeps about half its level there), little
     # smoothed so that rows of digits do not pass for lines: most pages stop here, cheaply
