@@ -8,6 +8,7 @@ keyword arguments call these; the CLI takes its typer ranges and choices from th
 from __future__ import annotations
 
 import math
+import numbers
 
 from .errors import SettingError
 
@@ -22,10 +23,7 @@ def _number(value) -> str:
 def check_range(setting: str, value, low=None, high=None, *, above: bool = False, below: bool = False,
                 exit_code: int | None = None):
     """``value`` when ``low ≤ value ≤ high`` (``above``/``below``: strictly), else a :class:`SettingError`."""
-    try:
-        ok = not isinstance(value, bool) and math.isfinite(float(value))
-    except (TypeError, ValueError, OverflowError):
-        ok = False
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
     if ok:
         ok = (low is None or (value > low if above else value >= low)) and (high is None or (value < high if below else value <= high))
     if not ok:
