@@ -327,7 +327,7 @@ def test_bench_macs_of_a_gemm_whose_weight_shape_is_unknown(tmp_path):
     """Issue 14 item 11: `bench` on a Gemm whose weight is a graph input of unknown shape gave 'unexpected TypeError'."""
     from onnx import TensorProto, helper, numpy_helper
 
-    from edgecnn.tooling.bench import _macs_from_onnx
+    from edgecnn.tooling.floor import macs_from_onnx
 
     s = numpy_helper.from_array(np.array([-1, 784], np.int64), "shape")
     nodes = [helper.make_node("Reshape", ["image", "shape"], ["flat"]), helper.make_node("Gemm", ["flat", "W"], ["scores"])]
@@ -338,7 +338,7 @@ def test_bench_macs_of_a_gemm_whose_weight_shape_is_unknown(tmp_path):
     m.ir_version = 8
     path = tmp_path / "gemm.onnx"
     onnx.save(m, str(path))
-    assert _macs_from_onnx(path) == 0
+    assert macs_from_onnx(path) == 0
 
 
 def test_model_that_builds_a_huge_tensor_is_stopped_by_the_memory_cap(tmp_path, photo):

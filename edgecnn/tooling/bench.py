@@ -7,8 +7,8 @@
 * model size on disk; cold start (session creation + first inference, in a fresh process)
   and the resident memory of the ``predict`` path (same fresh process);
 * the frame pipeline (segmentation + normalization + inference of a generated 640×480
-  photo with 6 digits), median and p95;
-* the compute floor: multiply-adds per image from the ONNX graph ÷ the measured
+  photo with 6 digits), median and p95 (timed by :mod:`edgecnn.tooling.frametime`);
+* the compute floor (:mod:`edgecnn.tooling.floor`): multiply-adds per image from the ONNX graph ÷ the measured
   single-core GEMM peak (onnxruntime's own MLAS kernels), and each result as "× floor".
 
 It returns a plain dict (the ``--json`` document); the CLI renders it. TensorFlow is
@@ -30,6 +30,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import EdgeCNNError
+from .floor import gemm_peak, macs_per_image
 
 DEFAULT_BATCHES = (1, 8, 64, 256)
 
@@ -85,161 +86,6 @@ def time_interleaved(fns: dict[str, Callable[[], object]], s: Settings) -> dict[
                 fn()
                 samples[name].append(time.perf_counter() - t)
     return samples
-
-
-# --------------------------------------------------------------------------- compute floor
-
-
-def macs_per_image(path: str | os.PathLike) -> tuple[int, str]:
-    """Multiply-adds per image of Conv/Gemm/MatMul nodes: (count, method).
-
-    With ``onnx`` installed: shape inference on the graph. Without it (the light runtime):
-    onnxruntime's profiler, which records every node's input and output shapes, on an
-    unoptimized session run once with batch 1.
-    """
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        return _macs_from_profile(path), "onnxruntime profile shapes"
-    return _macs_from_onnx(path), "onnx shape inference"
-
-
-def _conv_like_macs(op: str, in_shapes: list, out_shape: list) -> int:
-    """MACs of one node for batch 1, from its input/output shapes (None where unknown)."""
-    out = [d for d in out_shape[1:]]
-    if any(not isinstance(d, int) for d in out):
-        return 0
-    n_out = int(np.prod(out)) if out else 1
-    if op in ("Conv", "ConvInteger", "QLinearConv", "FusedConv"):
-        w = in_shapes[3] if op == "QLinearConv" else in_shapes[1]
-        return n_out * int(np.prod(w[1:])) if w and all(isinstance(d, int) for d in w[1:]) else 0
-    if op in ("Gemm", "MatMul", "MatMulInteger", "QLinearMatMul", "QGemm"):
-        a = in_shapes[0]
-        k = a[-1] if a else None
-        return n_out * k if isinstance(k, int) else 0
-    return 0
-
-
-def _macs_from_onnx(path) -> int:
-    import onnx
-
-    model = onnx.load(str(path))
-    for v in model.graph.input:  # batch 1 everywhere
-        dim = v.type.tensor_type.shape.dim
-        if dim:
-            dim[0].ClearField("dim_param")
-            dim[0].dim_value = 1
-    model = onnx.shape_inference.infer_shapes(model)
-    g = model.graph
-    shapes = {}
-    for v in list(g.input) + list(g.value_info) + list(g.output):
-        shapes[v.name] = [d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim]
-    for t in g.initializer:
-        shapes[t.name] = list(t.dims)
-    total = 0
-    for node in g.node:
-        ins = [shapes.get(i) for i in node.input]
-        if node.op_type == "Gemm":
-            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
-            b = ins[1] if len(ins) > 1 else None
-            if not b or len(b) != 2 or not all(isinstance(d, int) and d > 0 for d in b):
-                continue  # a weight of unknown shape: not counted (was 'unexpected TypeError')
-            k = b[1] if trans_b else b[0]
-            out = shapes.get(node.output[0]) or [1, b[0] if trans_b else b[1]]
-            if all(isinstance(d, int) for d in out[1:]):
-                total += int(np.prod(out[1:])) * k
-            continue
-        total += _conv_like_macs(node.op_type, ins, shapes.get(node.output[0]) or [])
-    return total
-
-
-def _macs_from_profile(path) -> int:
-    import onnxruntime as ort
-
-    o = ort.SessionOptions()
-    o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    o.enable_profiling = True
-    o.intra_op_num_threads = 1
-    o.log_severity_level = 3
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="edgecnn-macs-") as d:
-        o.profile_file_prefix = str(Path(d) / "p")
-        sess = ort.InferenceSession(str(path), o, providers=["CPUExecutionProvider"])
-        inp = sess.get_inputs()[0]
-        shape = [1 if not isinstance(x, int) else x for x in inp.shape]
-        sess.run(None, {inp.name: np.zeros(shape, np.float32)})
-        events = json.loads(Path(sess.end_profiling()).read_text())
-    total = 0
-    for e in events:
-        args = e.get("args", {})
-        if e.get("cat") != "Node" or not e.get("name", "").endswith("_kernel_time"):
-            continue
-        ins = [next(iter(x.values())) for x in args.get("input_type_shape", [])]
-        outs = [next(iter(x.values())) for x in args.get("output_type_shape", [])]
-        if outs:
-            total += _conv_like_macs(args.get("op_name", ""), ins, outs[0])
-    return total
-
-
-def _pb_varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _pb(field: int, value) -> bytes:
-    """One protobuf field: int → varint, bytes/str → length-delimited."""
-    if isinstance(value, int):
-        return _pb_varint(field << 3) + _pb_varint(value)
-    data = value.encode() if isinstance(value, str) else value
-    return _pb_varint(field << 3 | 2) + _pb_varint(len(data)) + data
-
-
-def _gemm_model(op: str, n: int, a_type: int, b_type: int, y_type: int) -> bytes:
-    """A one-node ONNX model ``Y = op(A, B)`` (n×n×n), encoded by hand: the runtime has no ``onnx``."""
-    def value(name, elem):
-        dims = b"".join(_pb(1, _pb(1, n)) for _ in range(2))
-        return _pb(1, name) + _pb(2, _pb(1, _pb(1, elem) + _pb(2, dims)))
-
-    node = _pb(1, "A") + _pb(1, "B") + _pb(2, "Y") + _pb(4, op)
-    graph = _pb(1, node) + _pb(2, "gemm") + _pb(11, value("A", a_type)) + _pb(11, value("B", b_type)) + _pb(12, value("Y", y_type))
-    return _pb(1, 8) + _pb(8, _pb(1, "") + _pb(2, 13)) + _pb(7, graph)
-
-
-def gemm_peak(precision: str = "fp32", threads: int = 1, seconds: float = 0.5, n: int = 512) -> float:
-    """Best multiply-adds per second of an n×n×n GEMM in onnxruntime (MLAS) with ``threads`` threads.
-
-    fp32: ``MatMul``; int8: ``MatMulInteger`` (uint8 × int8 → int32, the kernel family of
-    QLinearConv on x86; it includes packing B on every call, so it is a slight underestimate).
-    """
-    import onnxruntime as ort
-
-    if precision == "fp32":
-        proto, a, b = _gemm_model("MatMul", n, 1, 1, 1), np.random.rand(n, n).astype(np.float32), None
-        b = np.random.rand(n, n).astype(np.float32)
-    else:
-        proto = _gemm_model("MatMulInteger", n, 2, 3, 6)
-        a = np.random.randint(0, 255, (n, n), np.uint8)
-        b = np.random.randint(-127, 127, (n, n), np.int8)
-    o = ort.SessionOptions()
-    o.intra_op_num_threads, o.inter_op_num_threads = threads, 1
-    o.log_severity_level = 3
-    sess = ort.InferenceSession(proto, o, providers=["CPUExecutionProvider"])
-    feed = {"A": a, "B": b}
-    sess.run(None, feed)
-    best, end = float("inf"), time.perf_counter() + seconds
-    runs = 0
-    while time.perf_counter() < end or runs < 3:
-        t = time.perf_counter()
-        sess.run(None, feed)
-        best = min(best, time.perf_counter() - t)
-        runs += 1
-    return n ** 3 / best
 
 
 # --------------------------------------------------------------------------- fresh-process figures
@@ -434,19 +280,13 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
 def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
     """Read a generated 640×480 photo with one row of 6 digits; per-frame total, segment and infer ms."""
     from ..reader import DigitReader
+    from .frametime import time_reads
     from .synth import make_photo
 
     photo = next(p for p in (make_photo(seed, size=(640, 480), rows=1, per_row=6, polarity="dark") for seed in range(1, 100))
                  if len(p.digits) == 6)
     readers = {name: DigitReader(path, threads=s.threads, min_confidence=0.0) for name, path in models.items()}
-    for r in readers.values():
-        for _ in range(s.warmup):
-            r.read(photo.image)
-    timings: dict[str, list[dict]] = {n: [] for n in readers}
-    for _ in range(s.frame_calls):  # interleaved
-        for name, r in readers.items():
-            reading = r.read(photo.image)
-            timings[name].append({**reading.timings, "digits": len(reading.digits)})
+    timings = time_reads(readers, [photo.image], repeat=s.frame_calls, warmup=s.warmup)  # interleaved
     out = []
     for name, ts in timings.items():
         total = [t["total"] for t in ts]
