@@ -23,7 +23,7 @@ def small_data(mnist_npz):
 
 
 def quick(out, data, **kw):
-    from edgecnn.train.trainer import TrainConfig
+    from edgecnn.train.config import TrainConfig
 
     return TrainConfig(**{"arch": "edge", "epochs": 2, "batch_size": 64, "out": str(out), "seed": 5, "data": str(data),
                           "augment": True, "device": "cpu", "progress": "none", **kw})

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from edgecnn.cli import app
-from edgecnn.train.trainer import TrainConfig
+from edgecnn.train.config import TrainConfig
 
 runner = CliRunner()
 
