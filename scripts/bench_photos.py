@@ -1,67 +1,10 @@
 #!/usr/bin/env python
 """Synthetic photo benchmark: N generated photos (fixed seed, MNIST *test* digits) read end to end.
 
-    .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled] [--save-failures DIR]
-
-Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
-extra digit (count right in every row), the share read exactly, and segmentation/inference
-time per photo. Targets: ≥ 98 % digits, ≥ 95 % photos.
+Same as ``python -m edgecnn.tooling.photobench`` (``--help`` for the options; the module's docstring says more).
 """
 
-from __future__ import annotations
-
-import argparse
-import time
-from pathlib import Path
-
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--count", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=1000, help="first seed (photo i uses seed + i)")
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--paper", choices=["plain", "ruled", "squared"], default="plain",
-                    help="draw printed rules or a grid under the writing (board photos stay plain)")
-    ap.add_argument("--save-failures", type=Path, default=None)
-    args = ap.parse_args()
-
-    import cv2
-    import numpy as np
-
-    cv2.setNumThreads(1)
-    from edgecnn.draw import annotate, mosaic
-    from edgecnn.reader import DigitReader
-    from edgecnn.tooling.synth import edit_distance, make_photo
-
-    reader = DigitReader(args.model, min_confidence=0.0)
-    edits = digits = count_ok = exact = 0
-    seg_ms, inf_ms = [], []
-    t0 = time.time()
-    for i in range(args.count):
-        p = make_photo(args.seed + i, paper=args.paper)
-        r = reader.read(p.image)
-        seg_ms.append(r.timings["segment"])
-        inf_ms.append(r.timings["infer"])
-        e = edit_distance("".join(r.rows), p.digits)
-        edits += e
-        digits += len(p.digits)
-        ok_count = [len(x) for x in r.rows] == [len(x) for x in p.rows]
-        count_ok += ok_count
-        exact += r.rows == p.rows
-        if (e or not ok_count) and args.save_failures:
-            args.save_failures.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(args.save_failures / f"{args.seed + i}.png"), annotate(p.image, r))
-            if r.digits:
-                cv2.imwrite(str(args.save_failures / f"{args.seed + i}.crops.png"), mosaic(r))
-            print(f"seed {args.seed + i}: truth {'|'.join(p.rows)} read {'|'.join(r.rows)}")
-    n = args.count
-    print(f"{n} photos, {digits} digits, {time.time() - t0:.0f} s")
-    print(f"digit accuracy (edit distance): {1 - edits / max(digits, 1):.2%}")
-    print(f"photos with no missed/extra digit: {count_ok / n:.1%}   read exactly: {exact / n:.1%}")
-    print(f"median ms per photo: segmentation {np.median(seg_ms):.2f}, inference {np.median(inf_ms):.2f}")
-    return 0
-
+from edgecnn.tooling.photobench import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -1,58 +1,10 @@
 #!/usr/bin/env python
 """Read a folder of real photos with labels.json and report per-photo readings and digit accuracy.
 
-    .venv/bin/python scripts/eval_real_photos.py PHOTOS_DIR [--model M.onnx] [--save DIR]
-
-labels.json: {"photos": [{"file": ..., "digits": "12345", "rows": ["12345"]}, ...]}.
-Digit accuracy = 1 − (sum of edit distances between reading and truth) / (number of true digits).
+Same as ``python -m edgecnn.tooling.realphotos`` (``--help`` for the options; the module's docstring says more).
 """
 
-from __future__ import annotations
-
-import argparse
-import json
-from pathlib import Path
-
-
-from edgecnn.tooling.synth import edit_distance
-
-
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("photos", type=Path)
-    ap.add_argument("--model", default=None)
-    ap.add_argument("--min-confidence", type=float, default=0.0)
-    ap.add_argument("--save", type=Path, default=None, help="write annotated photos and crop mosaics here")
-    args = ap.parse_args()
-
-    import cv2
-
-    from edgecnn.draw import annotate, mosaic
-    from edgecnn.imageio import read_image
-    from edgecnn.reader import DigitReader
-
-    labels = json.loads((args.photos / "labels.json").read_text())["photos"]
-    reader = DigitReader(args.model, min_confidence=args.min_confidence)
-    errors = total = rows_ok = 0
-    for p in labels:
-        img = read_image(args.photos / p["file"])
-        r = reader.read(img)
-        got = "".join(r.rows)
-        e = edit_distance(got, p["digits"])
-        errors += e
-        total += len(p["digits"])
-        rows_ok += r.rows == p["rows"]
-        conf = " ".join(f"{d.confidence:.2f}" for d in r.digits)
-        print(f"{p['file']:<14} truth {'|'.join(p['rows']):<14} read {'|'.join(r.rows):<14} edits {e}  conf [{conf}]")
-        if args.save:
-            args.save.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.annotated.png"), annotate(img, r))
-            if r.digits:
-                cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.crops.png"), mosaic(r))
-    acc = 1 - errors / max(total, 1)
-    print(f"digit accuracy {acc:.1%} ({total - errors}/{total} by edit distance); rows exactly right on {rows_ok}/{len(labels)} photos")
-    return 0
-
+from edgecnn.tooling.realphotos import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from edgecnn.tooling.synth import edit_distance
+from edgecnn.tooling.realphotos import read_labelled
 
 PHOTOS = Path(__file__).resolve().parents[2] / "shared" / "data" / "photos"
 TARGET = 0.98  # share of the digits read right (1 − edit distance / digits)
@@ -18,12 +17,9 @@ TARGET = 0.98  # share of the digits read right (1 − edit distance / digits)
 def test_development_photos_are_read():
     from edgecnn import DigitReader
 
-    reader = DigitReader()
-    labels = json.loads((PHOTOS / "labels.json").read_text())["photos"]
     errors = total = 0
-    for p in labels:
-        reading = reader.read(PHOTOS / p["file"])
-        errors += edit_distance("".join(reading.rows), p["digits"])
+    for p, _, reading, edits in read_labelled(PHOTOS, DigitReader()):
+        errors += edits
         total += len(p["digits"])
         if p["file"] < "real_09":  # the first eight photos stay exact
             assert reading.rows == p["rows"], p["file"]

@@ -70,7 +70,8 @@ def to_input(images: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(images.reshape(-1, 28, 28, 1), dtype=np.float32)
 
 
-def _validate(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
+def check_split(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
+    """A :class:`Split` from images and labels that fit together (N×28×28 uint8, N labels in 0..9), or EdgeCNNError."""
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise EdgeCNNError(f"{where}: images must be N×28×28, got {images.shape}")
     if labels.ndim != 1:
@@ -109,7 +110,7 @@ def _load_idx_split(folder: Path, split: str) -> Split | None:
         raise EdgeCNNError(f"{images}: expected an image file (3-D), got {x.ndim}-D")
     if y.ndim != 1:
         raise EdgeCNNError(f"{labels}: expected a label file (1-D), got {y.ndim}-D")
-    return _validate(x, y, f"{images.name}/{labels.name}")
+    return check_split(x, y, f"{images.name}/{labels.name}")
 
 
 def _load_npz(path: Path, split: str) -> Split | None:
@@ -125,7 +126,7 @@ def _load_npz(path: Path, split: str) -> Split | None:
                 if keys & {"x_train", "x_test", "y_train", "y_test"}:
                     return None  # this split is simply absent
                 raise EdgeCNNError(f"{path}: not a Keras MNIST npz (expected keys x_train, y_train, x_test, y_test; found {sorted(keys)})")
-            return _validate(data[f"x_{split}"], data[f"y_{split}"], str(path))
+            return check_split(data[f"x_{split}"], data[f"y_{split}"], str(path))
     except EdgeCNNError:
         raise
     except Exception as e:  # zipfile/pickle/format errors
@@ -188,7 +189,7 @@ def _download(split: str) -> Split:
         (xtr, ytr), (xte, yte) = keras.datasets.mnist.load_data()
     except Exception as e:
         raise EdgeCNNError(f"MNIST not found locally and the download failed ({type(e).__name__}); pass --data PATH") from None
-    return _validate(*((xtr, ytr) if split == "train" else (xte, yte)), "keras download")
+    return check_split(*((xtr, ytr) if split == "train" else (xte, yte)), "keras download")
 
 
 def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
