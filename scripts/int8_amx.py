@@ -16,9 +16,17 @@ host is shared, and a neighbour's burst only ever adds time), host named in the 
 4. with ``--amx-check``: the kernels again in child processes where onnxruntime is denied AMX (a
    small ``LD_PRELOAD`` shim, compiled on the fly, fails its ``arch_prctl`` request for the tile
    state, so MLAS keeps its AVX-512 VNNI kernels): what AMX adds to onnxruntime's int8 here.
+5. ``--openvino-only``, run with the ``onnxruntime-openvino`` build (it replaces ``onnxruntime``, so in
+   a virtualenv of its own)::
+
+       python -m venv /tmp/ovep && /tmp/ovep/bin/pip install onnxruntime-openvino onnx numpy
+       PYTHONPATH=. taskset -c 1 /tmp/ovep/bin/python scripts/int8_amx.py --openvino-only
+
+   the bundled models on onnxruntime's CPU provider and on its OpenVINO provider, where the fp32
+   file can run in bf16 on AMX; MNIST test accuracy of each.
 
 Only public names are used: onnx, onnxruntime (and its quantization tool), numpy, and edgecnn's
-model paths and CPU description.
+model paths, CPU description and MNIST loader.
 
 Measured on the Intel Xeon host with AMX (2 cores, shared; onnxruntime 1.32, 2026-11-30) — see the
 README's "What limited the int8 speed-up" for the figures and the conclusions.
@@ -323,6 +331,48 @@ def amx_check(batch: int, rounds: int, repeats: int = 3) -> list[dict] | None:
             for k in names]
 
 
+# --------------------------------------------------------------------------- 5. AMX through OpenVINO
+
+def openvino(batch: int, rounds: int) -> list[dict] | None:
+    """The bundled models on onnxruntime's CPU provider and on OpenVINO's (bf16 = AMX-BF16), with MNIST accuracy.
+
+    Needs the ``onnxruntime-openvino`` build of onnxruntime (it replaces the ``onnxruntime`` package, so use a
+    separate virtualenv); None where this onnxruntime has no OpenVINOExecutionProvider.
+    """
+    if "OpenVINOExecutionProvider" not in ort.get_available_providers():
+        return None
+
+    def ovep(path, **cfg):
+        o = ort.SessionOptions()
+        o.intra_op_num_threads, o.inter_op_num_threads, o.log_severity_level = 1, 1, 3
+        opts = {"device_type": "CPU", "num_of_threads": "1"}
+        if cfg:
+            opts["load_config"] = json.dumps({"CPU": cfg})
+        return ort.InferenceSession(str(path), o, providers=[("OpenVINOExecutionProvider", opts), "CPUExecutionProvider"])
+
+    specs = {"CPU provider, fp32": session(DEFAULT_FP32), "CPU provider, int8": session(DEFAULT_INT8),
+             "OpenVINO, fp32 file, f32": ovep(DEFAULT_FP32, INFERENCE_PRECISION_HINT="f32"),
+             "OpenVINO, fp32 file, bf16 (AMX-BF16)": ovep(DEFAULT_FP32, INFERENCE_PRECISION_HINT="bf16"),
+             "OpenVINO, int8 file": ovep(DEFAULT_INT8)}
+    accuracy = {}
+    try:
+        from edgecnn.tooling.mnist import load_split, to_input
+
+        test = load_split("test", allow_download=False)
+        images = to_input(test.images)
+        for name, sess in specs.items():
+            pred = np.concatenate([sess.run(None, {"image": images[i:i + 100]})[0].argmax(1) for i in range(0, len(images), 100)])
+            accuracy[name] = float(np.mean(pred == test.labels))
+    except Exception:  # no MNIST here: speed only
+        pass
+    rows = []
+    for b in sorted({1, batch}):
+        x = {"image": RNG.random((b, 28, 28, 1), dtype=np.float32)}
+        secs = interleaved({k: (v, x) for k, v in specs.items()}, rounds, pick=min)
+        rows += [{"runtime": k, "batch": b, "us_per_image": secs[k] * 1e6 / b, "mnist": accuracy.get(k)} for k in specs]
+    return rows
+
+
 # --------------------------------------------------------------------------- main
 
 def main() -> None:
@@ -332,8 +382,23 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--amx-check", action="store_true",
                     help="also time the kernels with AMX denied to onnxruntime (needs a C compiler; Linux)")
+    ap.add_argument("--openvino-only", action="store_true",
+                    help="only compare onnxruntime's CPU provider with its OpenVINO provider (an onnxruntime-openvino venv)")
     ap.add_argument("--kernels-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.openvino_only:
+        rows = openvino(args.batch, args.rounds)
+        if args.json:
+            print(json.dumps({"openvino": rows}, indent=1))
+        elif rows is None:
+            print("this onnxruntime has no OpenVINOExecutionProvider (pip install onnxruntime-openvino, in its own venv)")
+        else:
+            info = cpu_info()
+            print(f"host: {info['model']} ({describe_isa(info)}), onnxruntime {ort.__version__}, 1 thread")
+            for r in rows:
+                acc = f"MNIST {100 * r['mnist']:.2f}%" if r["mnist"] is not None else ""
+                print(f"  batch {r['batch']:3d}  {r['runtime']:38s} {r['us_per_image']:7.1f} µs/image  {acc}")
+        return
     if args.kernels_only:
         print(json.dumps({"kernels": kernels(args.batch, args.rounds)}))
         return
