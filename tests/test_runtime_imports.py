@@ -1,4 +1,5 @@
-"""The runtime path imports no TensorFlow, Keras, tf2onnx or onnx, nor edgecnn.train, edgecnn.export or edgecnn.tooling (checked in fresh interpreters)."""
+"""The runtime path imports no TensorFlow, Keras, tf2onnx or onnx, nor edgecnn.train, edgecnn.export or
+edgecnn.tooling (checked in fresh interpreters)."""
 
 from __future__ import annotations
 
