@@ -112,8 +112,8 @@ def report(r: dict) -> None:
                   f"{mm['rss_mb']:.0f}" if mm else "—", f"{mm['peak_rss_mb']:.0f}" if mm else "—")
     c.print(o)
     if r["frames"]:
-        fr = Table(title="frame pipeline: 640×480 photo, 6 digits", show_edge=False)
-        for name in ("runtime", "median ms", "p95 ms", "segment ms", "infer ms", "digits"):
+        fr = Table(title="frame pipeline, ms: 640×480 photo, 6 digits", show_edge=False)
+        for name in ("runtime", "median", "p95", "segment", "infer", "digits"):
             fr.add_column(name, justify="left" if name == "runtime" else "right", no_wrap=True)
         for x in r["frames"]:
             fr.add_row(x["runtime"], f"{x['median_ms']:.2f}", f"{x['p95_ms']:.2f}", f"{x['segment_ms']:.2f}",

@@ -277,24 +277,46 @@ def run(models: list[Path] | None = None, keras: str | os.PathLike | None = None
     return doc
 
 
+BASELINE = "straightforward"  # frame rows: the straightforward pipeline, and edgecnn on a blank frame
+BLANK = "blank frame"
+
+
 def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
-    """Read a generated 640×480 photo with one row of 6 digits; per-frame total, segment and infer ms."""
+    """Read a generated 640×480 photo with one row of 6 digits; per-frame total, segment and infer ms.
+
+    Besides each model, interleaved in the same loop: the straightforward pipeline
+    (:mod:`edgecnn.tooling.baseline`) with the int8 model (the first model if none is int8), and
+    that model's reader on a blank frame (nearly black, with compression blocks a few levels apart).
+    """
     from ..reader import DigitReader
+    from .baseline import straightforward
     from .frametime import time_reads
     from .synth import make_photo
 
     photo = next(p for p in (make_photo(seed, size=(640, 480), rows=1, per_row=6, polarity="dark") for seed in range(1, 100))
                  if len(p.digits) == 6)
     readers = {name: DigitReader(path, threads=s.threads, min_confidence=0.0) for name, path in models.items()}
+    main = next((n for n in models if "int8" in n), next(iter(models)))
+    readers[f"{BASELINE} ({main})"] = DigitReader(models[main], threads=s.threads, min_confidence=0.0,
+                                                  segmenter=straightforward)
     timings = time_reads(readers, [photo.image], repeat=s.frame_calls, warmup=s.warmup)  # interleaved
+    blank = time_reads({f"{BLANK} ({main})": readers[main]}, [blank_frame()], repeat=s.frame_calls, warmup=s.warmup)
     out = []
-    for name, ts in timings.items():
+    for name, ts in {**timings, **blank}.items():
         total = [t["total"] for t in ts]
         out.append({"runtime": name, "median_ms": float(np.median(total)), "p95_ms": float(np.percentile(total, 95)),
                     "segment_ms": float(np.median([t["segment"] for t in ts])),
                     "infer_ms": float(np.median([t["infer"] for t in ts])),
-                    "digits_found": ts[-1]["digits"], "digits_true": len(photo.digits), "frames": len(ts)})
+                    "digits_found": ts[-1]["digits"], "digits_true": 0 if name.startswith(BLANK) else len(photo.digits),
+                    "frames": len(ts), "model": name == main})
     return out
+
+
+def blank_frame(seed: int = 0) -> np.ndarray:
+    """A 640×480 camera frame with nothing in view: nearly black, 8×8 compression blocks ±3 levels apart."""
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(8, 15, (60, 80), dtype=np.uint8)
+    return np.repeat(np.repeat(blocks, 8, axis=0), 8, axis=1)[..., None].repeat(3, axis=2)
 
 
 def speedups(results: list[dict]) -> dict:
@@ -319,7 +341,7 @@ def speedups(results: list[dict]) -> dict:
 
 
 def targets(result: dict) -> list[dict]:
-    """Issue 6's targets for the default model, checked against this run (None: not measured)."""
+    """The speed targets for the default model, checked against this run (None: not measured)."""
     sp, res = result["speedups"], result["results"]
 
     def floor(name, batch):
@@ -329,7 +351,15 @@ def targets(result: dict) -> list[dict]:
 
     cold = [c["cold_start_ms"] for c in result["cold_start"] if c["runtime"].startswith("onnx")]
     rss = [m["peak_rss_mb"] for m in result["memory"]]
-    rows = [("onnx fp32 vs keras predict, batch 1", sp.get("fp32_vs_keras_predict_batch1"), ">=", 100),
+    frames = result.get("frames") or []
+    main = next((f for f in frames if f.get("model")), None)
+    base = next((f for f in frames if f["runtime"].startswith(BASELINE)), None)
+    blank = next((f for f in frames if f["runtime"].startswith(BLANK)), None)
+    rows = [("frame 640×480, 6 digits: median ms", main and main["median_ms"], "<=", 3),
+            ("frame vs the straightforward pipeline, same model", main and base and main["median_ms"] / base["median_ms"],
+             "<=", 2),
+            ("blank frame: median ms", blank and blank["median_ms"], "<=", 1),
+            ("onnx fp32 vs keras predict, batch 1", sp.get("fp32_vs_keras_predict_batch1"), ">=", 100),
             ("onnx fp32 vs keras model(x), batch 1", sp.get("fp32_vs_keras_call_batch1"), ">=", 20),
             ("int8 vs fp32 throughput, batch 64", sp.get("int8_vs_fp32_throughput_batch64"), ">=", 1.5),
             ("onnx fp32 × floor, batch 1", floor("onnx fp32", 1), "<=", 3),

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 BUDGET_MS = 3.0
+BASELINE_RATIO = 2.0  # at most this many times the straightforward pipeline's time (:mod:`.baseline`)
 
 
 def time_reads(readers: dict, frames: list[np.ndarray], repeat: int, warmup: int) -> dict[str, list[dict]]:
@@ -81,7 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     frames, truth = sheets(args.frames, args.seed)
     found = [len(reader.read(f).digits) for f in frames]
     right = sum(reader.read(f).rows == t for f, t in zip(frames, truth))
-    reads = time_reads({"model": reader}, frames, args.repeat, warmup=1)["model"]
+    from .baseline import straightforward
+
+    base = DigitReader(args.model, threads=1, min_confidence=0.0, segmenter=straightforward)
+    both = time_reads({"model": reader, "base": base}, frames, args.repeat, warmup=1)  # interleaved
+    reads, base_wall = both["model"], np.asarray([r["wall"] for r in both["base"]])
     wall, cpu, seg, inf = (np.asarray([r[k] for r in reads]) for k in ("wall", "cpu", "segment", "infer"))
     med = float(np.median(wall))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -92,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"per frame: median {med:.2f} ms, p95 {np.percentile(wall, 95):.2f} ms, min {wall.min():.2f} ms "
           f"(CPU time median {np.median(cpu):.2f} ms)")
     print(f"  segmentation+normalization median {np.median(seg):.2f} ms, inference median {np.median(inf):.2f} ms")
+    ratio = med / float(np.median(base_wall))
+    print(f"straightforward pipeline (Otsu, contours, same model), same frames interleaved: median "
+          f"{np.median(base_wall):.2f} ms; edgecnn costs {ratio:.2f}× it (target ≤ {BASELINE_RATIO:.1f}×: "
+          f"{'met' if ratio <= BASELINE_RATIO else 'OVER'})")
     print(f"budget ≤ {BUDGET_MS:.1f} ms median: {'met' if med <= BUDGET_MS else 'OVER'}")
     if args.profile:
         import cProfile

@@ -42,9 +42,16 @@ def test_quick_bench_json_has_every_field(models):
     assert all(m["bytes"] > 0 for m in out["models"])
     assert all(c["cold_start_ms"] > 0 for c in out["cold_start"])
     assert all(m["rss_mb"] > 0 and m["imports_tensorflow"] is False for m in out["memory"])
-    assert len(out["frames"]) == 2
+    # each model, the straightforward pipeline with the (int8 or first) model, and that model on a blank frame
+    assert len(out["frames"]) == 4
     for f in out["frames"]:
-        assert f["median_ms"] > 0 and f["p95_ms"] >= f["median_ms"] * 0.5 and f["digits_true"] == 6
+        assert f["median_ms"] > 0 and f["p95_ms"] >= f["median_ms"] * 0.5
+    *models, base, blank = out["frames"]
+    assert all(f["digits_true"] == 6 for f in models) and base["runtime"].startswith("straightforward")
+    assert base["digits_found"] == 6  # a clean photo: the tutorial pipeline finds its digits too
+    assert blank["runtime"].startswith("blank frame") and blank["digits_found"] == blank["digits_true"] == 0
+    frame_targets = {t["target"]: t for t in out["targets"] if "frame" in t["target"]}
+    assert len(frame_targets) == 3 and all(t["value"] > 0 for t in frame_targets.values())
     assert "int8_vs_fp32_throughput_batch1" in out["speedups"] and "int8_vs_fp32_p50_batch4" in out["speedups"]
     assert {t["target"] for t in out["targets"]} >= {"int8 vs fp32 throughput, batch 64", "cold start ms (worst model)"}
 
