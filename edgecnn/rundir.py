@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from .errors import EdgeCNNError
-from .fileio import atomic_path, write_json
+from .atomic import atomic_path, write_json
 
 
 class RunDir:

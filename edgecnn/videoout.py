@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from .errors import EdgeCNNError
-from .fileio import atomic_path
+from .atomic import atomic_path
 from .imageio import quiet_stderr
 
 VIDEO_FOURCC = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "mp4v"}

@@ -19,7 +19,7 @@ import numpy as np
 
 from edgecnn import __version__, metadata
 from edgecnn.errors import EdgeCNNError, SettingError
-from edgecnn.fileio import atomic_path, check_writable
+from edgecnn.atomic import atomic_path, check_writable
 from edgecnn.rundir import RunDir
 from edgecnn.tooling.mnist import load_split, to_input
 

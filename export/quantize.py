@@ -30,7 +30,7 @@ class QuantSettings:
     # Signed int8 activations and weights (S8S8), as issue 3 asks. With ORT_ENABLE_ALL, onnxruntime 1.31
     # fuses this QDQ graph into NHWC QLinearConv and it ran 1.98× fp32 at batch 64; U8S8 ("QUInt8",
     # what AVX512-VNNI's vpdpbusd computes natively) ran 2.24× — within the noise of that machine.
-    # Don't combine S8S8 with QOperator: it ran 0.21× fp32. See scripts/int8_investigation.py.
+    # Don't combine S8S8 with QOperator: it ran 0.21× fp32. See docs/int8.md.
     # Keep the weights symmetric int8 (zero point 0, the default): onnxruntime then runs each conv on MLAS's indirect
     # conv kernel with requantization fused, its fastest int8 path on x86. Asymmetric weights (WeightSymmetric=False)
     # or uint8 weights send the convs to im2col + the generic int8 GEMM: 1.45× and 3.5× the time per image on the

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from edgecnn.errors import SettingError
-from edgecnn.fileio import scratch_dir
+from edgecnn.atomic import scratch_dir
 from edgecnn.rundir import RunDir
 
 from . import convert, validate

@@ -10,7 +10,7 @@ import cv2
 import pytest
 
 from edgecnn.errors import EdgeCNNError
-from edgecnn.fileio import atomic_path, write_json
+from edgecnn.atomic import atomic_path, write_json
 from reliability_helpers import assert_fails_cleanly, cli
 from runtime_helpers import digits_image, tiny_onnx
 
@@ -363,7 +363,7 @@ def test_temporaries_of_a_killed_writer_are_removed_by_the_next_write(tmp_path):
     import time
 
     target = tmp_path / "m.onnx"
-    script = ("import os, sys\nfrom edgecnn.fileio import atomic_path\n"
+    script = ("import os, sys\nfrom edgecnn.atomic import atomic_path\n"
               "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half')\n    os.kill(os.getpid(), 9)\n")
     r = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, timeout=60)
     assert r.returncode == -9 and len(leftovers(tmp_path)) == 1  # what a kill leaves
@@ -417,7 +417,7 @@ def test_output_that_is_a_pipe_or_folder_is_refused_before_any_work(tmp_path, ki
     """An output path naming a FIFO (or a folder) was replaced by a regular file (or failed after the work)."""
     import os
 
-    from edgecnn.fileio import check_writable
+    from edgecnn.atomic import check_writable
 
     target = tmp_path / "out.onnx"
     os.mkfifo(target) if kind == "fifo" else target.mkdir()
@@ -432,7 +432,7 @@ def test_scratch_folders_of_a_killed_export_are_removed_by_the_next(tmp_path, mo
     """Issue 14 item 13: a killed export left /tmp/edgecnn-export-* behind for good."""
     import tempfile
 
-    from edgecnn.fileio import scratch_dir
+    from edgecnn.atomic import scratch_dir
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = tmp_path / "edgecnn-export-99999999-abc"  # no such process

@@ -30,8 +30,8 @@ def mlp_onnx(path: Path, train_images: np.ndarray, train_labels: np.ndarray, n: 
     b2 = np.zeros(10, np.float32)
     lr, bs = 0.1, 100
     for _ in range(epochs):
+        order = rng.permutation(n)
         for i in range(0, n, bs):
-            order = rng.permutation(n) if i == 0 else order  # noqa: F821 - set on the first batch
             idx = order[i: i + bs]
             xb, yb = x[idx], y[idx]
             h = np.maximum(xb @ w1 + b1, 0)

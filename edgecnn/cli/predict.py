@@ -279,7 +279,7 @@ def _save(folder: Path, name: Path, source: Path, reading, crops: bool) -> list[
     import cv2
 
     from ..draw import annotate, mosaic
-    from ..fileio import write_bytes
+    from ..atomic import write_bytes
     from ..imageio import read_image
 
     written = []

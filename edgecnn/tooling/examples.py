@@ -23,7 +23,7 @@ EXAMPLES = [
 def main(argv: list[str] | None = None) -> int:
     import cv2
 
-    from edgecnn.fileio import write_bytes, write_json
+    from edgecnn.atomic import write_bytes, write_json
     from edgecnn.tooling.synth import make_photo
 
     out = REPO / "examples"

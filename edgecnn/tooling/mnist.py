@@ -200,5 +200,5 @@ def write_idx(path: str | os.PathLike, array: np.ndarray) -> None:
     raw = header + array.tobytes()
     if str(path).endswith(".gz"):
         raw = gzip.compress(raw)
-    from ..fileio import write_bytes
+    from ..atomic import write_bytes
     write_bytes(path, raw)

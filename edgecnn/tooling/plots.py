@@ -149,7 +149,7 @@ def save_png(path: str | os.PathLike, image: np.ndarray) -> None:
     import cv2
 
     from ..errors import EdgeCNNError
-    from ..fileio import write_bytes
+    from ..atomic import write_bytes
 
     ok, buf = cv2.imencode(".png", image)
     if not ok:

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fps", type=float, default=30.0)
     args = ap.parse_args(argv)
 
-    from edgecnn.fileio import atomic_path, write_text
+    from edgecnn.atomic import atomic_path, write_text
     from edgecnn.tooling.synth_video import write_video
 
     with atomic_path(args.out) as tmp:
