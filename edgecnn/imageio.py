@@ -40,17 +40,45 @@ EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp",
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Read an image file as uint8 grey or BGR; raise EdgeCNNError naming the file and the problem."""
+def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS, *, at_least: int | None = None) -> np.ndarray:
+    """Read an image file as uint8 grey or BGR; raise EdgeCNNError naming the file and the problem.
+
+    ``at_least``: a JPEG whose longer side is at least twice this is decoded at ½, ¼ or ⅛ size by
+    libjpeg itself (``IMREAD_REDUCED_*``: less decoding work and a quarter or less of the memory), as
+    long as the longer side stays at least ``at_least`` (:func:`read_image_reduced` also gives the full size).
+    """
+    return read_image_reduced(path, max_pixels, at_least=at_least)[0]
+
+
+def read_image_reduced(path: str | os.PathLike, max_pixels: int = MAX_PIXELS, *,
+                       at_least: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
+    """:func:`read_image`, and the picture's full size (width, height, as shown: EXIF orientation applied)."""
     from .fileio import read_regular
 
     path = Path(path)
     data = read_regular(path, MAX_BYTES, kind="an image")  # refuses FIFOs and devices before opening them
-    return decode_image(data, name=str(path), max_pixels=max_pixels)
+    return decode_image_reduced(data, name=str(path), max_pixels=max_pixels, at_least=at_least)
 
 
 def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode image bytes (see :func:`read_image`)."""
+    return decode_image_reduced(data, name, max_pixels)[0]
+
+
+_REDUCED = {2: "IMREAD_REDUCED_COLOR_2", 4: "IMREAD_REDUCED_COLOR_4", 8: "IMREAD_REDUCED_COLOR_8"}
+
+
+def reduction(w: int, h: int, at_least: int | None) -> int:
+    """The largest of 1, 2, 4, 8 that keeps the longer side of a ``w``×``h`` picture at least ``at_least``."""
+    f = 1
+    while at_least and f < 8 and max(w, h) // (2 * f) >= at_least:
+        f *= 2
+    return f
+
+
+def decode_image_reduced(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS, *,
+                         at_least: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
+    """Decode image bytes (see :func:`read_image_reduced`)."""
     import cv2
 
     if not data:
@@ -90,6 +118,9 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
     # JPEG (no alpha, 8-bit): ANYCOLOR applies the EXIF orientation of phone photos, which UNCHANGED ignores.
     # Other formats: UNCHANGED keeps alpha (composited onto white below) and 16-bit depth.
     flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" or to_8bit else cv2.IMREAD_UNCHANGED
+    factor = reduction(w, h, at_least) if data[:3] == b"\xff\xd8\xff" else 1
+    if factor > 1:  # libjpeg scales while decoding (the DCT's own downscale); EXIF orientation still applies
+        flags = getattr(cv2, _REDUCED[factor]) if channels >= 3 else getattr(cv2, _REDUCED[factor].replace("COLOR", "GRAYSCALE"))
     _quiet_opencv()
     try:
         with quiet_stderr():  # libjpeg and libtiff print their own warnings straight to stderr
@@ -98,7 +129,10 @@ def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS)
         img = None
     if img is None or img.size == 0:
         raise EdgeCNNError(f"{name}: cannot decode image (truncated or corrupt)")
-    return to_bgr8(img)
+    ih, iw = img.shape[:2]
+    if w != h and (iw > ih) != (w > h):  # EXIF orientation turned the picture a quarter
+        w, h = h, w
+    return to_bgr8(img), (w, h)
 
 
 _STDERR_LOCK = threading.Lock()

@@ -16,10 +16,11 @@ holds the milliseconds spent in segmentation (incl. normalization) and inference
 
 from __future__ import annotations
 
+
 import functools
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 import numpy as np
@@ -134,10 +135,13 @@ class DigitReader:
 
         Raises EdgeCNNError for a file that cannot be read (missing, not an image, too large).
         """
+        size = None
         if isinstance(image, (str, os.PathLike)):
-            from .imageio import read_image
+            from .imageio import read_image_reduced
 
-            image = read_image(image)
+            # a big JPEG is decoded at a fraction of its size, as long as it stays over max_side (what the
+            # segmenter analyses anyway); boxes and shape are given in the full picture's pixels
+            image, size = read_image_reduced(image, at_least=self.max_side)
         t0 = time.perf_counter()
         seg = self.segmenter(image)
         t1 = time.perf_counter()
@@ -152,9 +156,21 @@ class DigitReader:
             best = labels[k] if k < len(labels) else str(k)
             digits.append(Digit(best if conf >= self.min_confidence else UNKNOWN, conf, found.box, found.row, found.crop, best))
         shape = np.asarray(image).shape[:2] if np.asarray(image).ndim >= 2 else (1, 1)
+        if size is not None and (size[1], size[0]) != tuple(shape):
+            digits = [_rescaled(d, shape, size) for d in digits]
+            shape = (size[1], size[0])
         return Reading(digits, tuple(int(v) for v in shape),
                        {"segment": (t1 - t0) * 1e3, "infer": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})
 
     def classify(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made 28×28 crops (N×28×28 or N×28×28×1 float32 in [0, 1])."""
         return self.model.predict(crops)
+
+
+def _rescaled(d: Digit, shape, size) -> Digit:
+    """``d`` with its box moved from a reduced decode (``shape`` = h, w) to the full picture (``size`` = w, h)."""
+    sx, sy = size[0] / shape[1], size[1] / shape[0]
+    x, y, w, h = d.box
+    x0, y0 = min(int(x * sx), size[0] - 1), min(int(y * sy), size[1] - 1)
+    x1, y1 = min(int(np.ceil((x + w) * sx)), size[0]), min(int(np.ceil((y + h) * sy)), size[1])
+    return replace(d, box=(x0, y0, max(1, x1 - x0), max(1, y1 - y0)))

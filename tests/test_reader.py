@@ -151,3 +151,37 @@ def test_reader_takes_any_segmenter_and_classifier():
 
     r = DigitReader(segmenter=one_box, classifier=Parity()).read(np.zeros((40, 40), np.uint8))
     assert r.rows == ["dark"] and r.digits[0].box == (0, 0, 10, 10)
+
+
+def test_big_batches_run_in_chunks_with_the_same_scores(bundled, monkeypatch):
+    from edgecnn import DigitReader
+    from edgecnn.onnxmodel import MAX_BATCH
+
+    reader = DigitReader(bundled)
+    crops = np.random.default_rng(0).random((2 * MAX_BATCH + 5, 28, 28, 1), dtype=np.float32)
+    sizes = []
+    run = reader.model._run
+    monkeypatch.setattr(reader.model, "_run", lambda x: sizes.append(len(x)) or run(x))
+    probs = reader.classify(crops)
+    assert sizes == [MAX_BATCH, MAX_BATCH, 5]  # the activation arena stays that of a batch of MAX_BATCH
+    monkeypatch.undo()
+    each = np.concatenate([reader.classify(crops[i: i + 1]) for i in range(len(crops))])
+    np.testing.assert_allclose(probs, each, atol=1e-6)
+
+
+def test_a_big_jpeg_is_decoded_reduced_and_boxes_are_in_its_full_pixels(bundled, tmp_path):
+    from edgecnn import DigitReader
+    from edgecnn.imageio import read_image_reduced
+
+    reader = DigitReader(bundled)
+    img, truth, boxes = digits_image((4, 7, 2), size=(480, 360))
+    big = cv2.resize(img, (480 * 8, 360 * 8), interpolation=cv2.INTER_CUBIC)  # 3840×2880: 12 Mpx at 8× the page
+    path = tmp_path / "big.jpg"
+    cv2.imwrite(str(path), big, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    small, size = read_image_reduced(path, at_least=reader.max_side)
+    assert size == (3840, 2880) and small.shape[:2] == (1440, 1920)  # ½ decodes to 1920 ≥ 1280; ¼ would be 960
+    reading = reader.read(path)
+    assert reading.shape == (2880, 3840) and reading.rows == truth
+    for d, (x, y, w, h) in zip(reading.digits, boxes):  # the full picture's pixels: 8× the page's
+        assert abs(d.box[0] - 8 * x) <= 24 and abs(d.box[1] - 8 * y) <= 24
+        assert abs(d.box[2] - 8 * w) <= 40 and abs(d.box[3] - 8 * h) <= 40

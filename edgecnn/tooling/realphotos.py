@@ -18,15 +18,13 @@ from typing import Iterator
 from .synth import edit_distance
 
 
-def read_labelled(folder: str | os.PathLike, reader) -> Iterator[tuple[dict, object, object, int]]:
-    """Each photo of ``folder/labels.json`` read: (its labels entry, the image, the Reading, edits from the truth)."""
-    from ..imageio import read_image
-
+def read_labelled(folder: str | os.PathLike, reader) -> Iterator[tuple[dict, Path, object, int]]:
+    """Each photo of ``folder/labels.json`` read from its file, as ``edgecnn predict`` reads it: (its labels
+    entry, its path, the Reading, edits from the truth)."""
     folder = Path(folder)
     for p in json.loads((folder / "labels.json").read_text())["photos"]:
-        img = read_image(folder / p["file"])
-        r = reader.read(img)
-        yield p, img, r, edit_distance("".join(r.rows), p["digits"])
+        r = reader.read(folder / p["file"])
+        yield p, folder / p["file"], r, edit_distance("".join(r.rows), p["digits"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
 
     from ..draw import annotate, mosaic
+    from ..imageio import read_image
     from ..reader import DigitReader
 
     reader = DigitReader(args.model, min_confidence=args.min_confidence)
     errors = total = rows_ok = photos = 0
-    for p, img, r, e in read_labelled(args.photos, reader):
+    for p, path, r, e in read_labelled(args.photos, reader):
         photos += 1
         errors += e
         total += len(p["digits"])
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{p['file']:<14} truth {'|'.join(p['rows']):<14} read {'|'.join(r.rows):<14} edits {e}  conf [{conf}]")
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.annotated.png"), annotate(img, r))
+            cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.annotated.png"), annotate(read_image(path), r))
             if r.digits:
                 cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.crops.png"), mosaic(r))
     acc = 1 - errors / max(total, 1)
