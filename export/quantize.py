@@ -34,7 +34,8 @@ class QuantSettings:
     # Keep the weights symmetric int8 (zero point 0, the default): onnxruntime then runs each conv on MLAS's indirect
     # conv kernel with requantization fused, its fastest int8 path on x86. Asymmetric weights (WeightSymmetric=False)
     # or uint8 weights send the convs to im2col + the generic int8 GEMM: 1.45× and 3.5× the time per image on the
-    # AMX Xeon (onnxruntime 1.32), where that GEMM's AMX variant is no faster than VNNI (scripts/int8_amx.py).
+    # AMX Xeon (onnxruntime 1.32) with AMX off. With AMX on, weights stored as w-1 with zero point -1 for conv3/conv4
+    # were 1.16-1.22x faster per image, but 0.7-0.8x where AMX is off: not adopted (README, scripts/int8_amx_paths.py).
     activation_type: str = "QInt8"  # QInt8 | QUInt8
     weight_type: str = "QInt8"
     per_channel: bool = True

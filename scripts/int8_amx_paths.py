@@ -108,7 +108,10 @@ def session(model, **config):
 
 
 def interleaved(cases: dict, rounds: int, min_seconds: float = 0.1) -> dict:
-    """name → median seconds per run over ``rounds`` round-robin rounds (each case ≥ ``min_seconds`` a round)."""
+    """name → median seconds per run over ``rounds`` round-robin rounds (each case ≥ ``min_seconds`` a round).
+
+    int8_amx.py has the same timer; importing it from there would load onnxruntime before the CPU affinity is
+    set, which decides whether AMX is on (see load_onnxruntime)."""
     calls = {}
     for name, (sess, feed) in cases.items():
         sess.run(None, feed)

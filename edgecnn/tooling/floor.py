@@ -6,6 +6,10 @@ own GEMM kernels (MLAS) on an n×n×n product. The two one-node GEMM models it r
 the floor on a runtime-only install, which has no ``onnx``. They are built with onnx's own protobuf
 (:func:`gemm_model`, needs the ``[train]`` extra); ``tests/tooling/test_floor.py`` checks the shipped files against
 it, and :func:`save_gemm_models` rewrites them.
+
+On AMX hosts onnxruntime ≥ 1.32 runs the int8 GEMM on AMX only if the process could use two or more CPUs when
+onnxruntime was loaded; pinned at launch (``taskset``) it measures the AVX-512 VNNI kernel, the one the bundled
+model's convs use (they have no AMX kernel), so the int8 floor is ~2.5× lower unpinned (README, int8 on AMX).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Scripts that are more than a wrapper: an investigation on public names only (its findings are in the README) and
 # a driver that runs `python -m edgecnn train` per preset.
-STANDALONE = {"int8_amx.py", "train_presets.py"}
+STANDALONE = {"int8_amx.py", "int8_amx_paths.py", "train_presets.py"}
 WRAPPERS = sorted(p for p in (ROOT / "scripts").glob("*.py") if p.name not in STANDALONE)
 
 
