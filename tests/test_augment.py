@@ -51,7 +51,7 @@ def test_other_digits_and_unlabelled_batches_are_unchanged():
 
 
 def test_training_batches_add_styles_only_when_asked():
-    """Styles are opt-in (`edgecnn train --styles`): the default batches are those of earlier runs."""
+    """Styles are opt-in (`edgecnn train --styles`); stroke matching draws from a stream of its own."""
     from edgecnn.train.data import MnistBatches
 
     images, ys = mnist_test()
@@ -59,7 +59,34 @@ def test_training_batches_add_styles_only_when_asked():
     styled = MnistBatches(images[:256], ys[:256], 128, seed=0, augment=True, styles=True)
     x0, y0 = plain[0]
     idx = plain.order[:128]
-    assert np.array_equal(x0, augment_batch(images[idx], np.random.default_rng([0, 3, 0, 0])))
+    assert np.array_equal(x0, augment_batch(images[idx], np.random.default_rng([0, 3, 0, 0]),
+                                            match_rng=np.random.default_rng([0, 5, 0, 0])))
     x1, _ = styled[0]
     others = ~np.isin(y0, (1, 7))
     assert np.array_equal(x1[others], x0[others]) and not np.array_equal(x1, x0)
+
+
+def test_runtime_strokes_bring_any_pen_to_mnists_width():
+    """Training sees the strokes the runtime shows the model: a hairline and a marker both come out near
+    MNIST's width (the runtime's match_stroke target at its 56 px scale)."""
+    import cv2
+
+    from edgecnn.normalize import STROKE_TARGET, stroke_width
+    from edgecnn.train.augment import runtime_strokes
+
+    for width in (1, 12):
+        img = np.zeros((56, 56), np.float32)
+        cv2.line(img, (28, 6), (28, 50), 1.0, width)
+        cv2.line(img, (16, 6), (40, 6), 1.0, width)  # a 7-ish shape
+        before, after = stroke_width(cv2.copyMakeBorder(img, 8, 8, 8, 8, cv2.BORDER_CONSTANT)), stroke_width(runtime_strokes(img))
+        assert abs(after - STROKE_TARGET) < abs(before - STROKE_TARGET), (width, before, after)
+        assert 0.6 * STROKE_TARGET < after < 1.6 * STROKE_TARGET, (width, before, after)  # thinning stops short
+
+
+def test_most_augmented_digits_get_runtime_strokes():
+    images, _ = mnist_test()
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    plain = augment_batch(images[:64], rng_a, p=1.0)
+    matched = augment_batch(images[:64], rng_b, p=1.0, match_rng=np.random.default_rng(2))
+    changed = [not np.array_equal(a, b) for a, b in zip(plain, matched)]
+    assert 0.4 < np.mean(changed) < 0.85  # MATCH_P = 0.6 of them (a few already had MNIST's width)

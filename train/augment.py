@@ -3,9 +3,9 @@
 Each digit is redrawn at 2× resolution, sometimes in a handwriting style MNIST's American
 writers rarely used (:func:`add_style`: a crossed 7, a 1 with a flag or a foot, 20% of them), with a random
 affine (rotation, shear, scale, aspect), thicker or thinner strokes, blur and sometimes hard
-thresholding, then put back through the runtime's own MNIST-style normalization (so training
-crops and runtime crops are made by the same code), jittered by a pixel or two, and given
-sensor noise. Deterministic: the same (seed, epoch, batch) always gives the same images.
+thresholding, then, for most digits, redrawn with the runtime's own stroke matching, and put back through the
+runtime's MNIST-style normalization (so training crops and runtime crops are made by the same code),
+jittered by a pixel or two, and given sensor noise. Deterministic: the same (seed, epoch, batch) always gives the same images.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import math
 import cv2
 import numpy as np
 
-from edgecnn.normalize import normalize_digit
+from edgecnn.normalize import match_stroke, normalize_digit
 from edgecnn.tooling.mnist import to_input
 
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 
 
 STYLE_P = 0.2  # share of 7s and 1s redrawn in a continental style
+MATCH_P = 0.6  # share of augmented digits whose strokes are then redrawn as the runtime redraws a crop's
 
 
 def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
@@ -70,11 +71,14 @@ def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
 
 
 def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None = None,
-                style_rng: np.random.Generator | None = None) -> np.ndarray:
+                style_rng: np.random.Generator | None = None,
+                match_rng: np.random.Generator | None = None) -> np.ndarray:
     """One augmented 28×28 float32 image in [0, 1] from a 28×28 uint8 MNIST digit.
 
     With its ``label`` and a ``style_rng`` (a stream of its own, so ``rng``'s draws stay those of an
-    unstyled run), a 7 or a 1 is sometimes redrawn in a continental style first."""
+    unstyled run), a 7 or a 1 is sometimes redrawn in a continental style first. With a ``match_rng``
+    (its own stream too), ``MATCH_P`` of the digits then go through the runtime's stroke matching
+    (:func:`runtime_strokes`), so the model trains on the stroke widths it is shown at run time."""
     size = 28 * UP
     original = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
     if label is not None and style_rng is not None and style_rng.random() < STYLE_P:
@@ -106,6 +110,8 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None =
     elif r < 0.6:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.8))
     img[img < 0.05] = 0
+    if match_rng is not None and match_rng.random() < MATCH_P:
+        img = runtime_strokes(img)
 
     out = normalize_digit(img)
 
@@ -119,14 +125,27 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None =
     return out
 
 
+def runtime_strokes(img: np.ndarray) -> np.ndarray:
+    """``img`` (float ink ≥ 0) as the runtime redraws a digit before normalizing it (:mod:`edgecnn.segment.crop`):
+    its tight box, ink scaled so its 75th percentile is full ink, strokes brought to MNIST's width at 56 px."""
+    x, y, w, h = cv2.boundingRect((img > 0).astype(np.uint8))
+    if w == 0:
+        return img
+    box = img[y: y + h, x: x + w]
+    hi = float(np.percentile(box[box > 0], 75))
+    return match_stroke(np.minimum(box * np.float32(1.0 / max(hi, 1e-3)), 1.0).astype(np.float32))
+
+
 def augment_batch(images: np.ndarray, rng: np.random.Generator, p: float = 0.85,
-                  labels: np.ndarray | None = None, style_rng: np.random.Generator | None = None) -> np.ndarray:
+                  labels: np.ndarray | None = None, style_rng: np.random.Generator | None = None,
+                  match_rng: np.random.Generator | None = None) -> np.ndarray:
     """Augment a uint8 N×28×28 batch (each image with probability ``p``) → float32 N×28×28×1.
 
     With ``labels`` and ``style_rng``, 7s and 1s are sometimes redrawn in a continental style
-    (:func:`add_style`); everything else is augmented exactly as without them."""
+    (:func:`add_style`); with ``match_rng``, some strokes are redrawn as the runtime does
+    (:func:`runtime_strokes`); everything else is augmented exactly as without them."""
     out = to_input(images)
     for i in np.flatnonzero(rng.random(len(images)) < p):
         label = None if labels is None else int(labels[i])
-        out[i, ..., 0] = camera_crop(images[i], rng, label, style_rng)
+        out[i, ..., 0] = camera_crop(images[i], rng, label, style_rng, match_rng)
     return out

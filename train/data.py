@@ -39,11 +39,13 @@ class MnistBatches(keras.utils.PyDataset):
         idx = self.order[index * self.batch_size: (index + 1) * self.batch_size]
         if self.augment:
             rng = np.random.default_rng([self.seed, 3, self.epoch, index])
-            if self.styles:  # a stream of their own: every other image is augmented as without styles
+            # styles and stroke matching draw from streams of their own: rng's draws stay those of a plain run
+            match_rng = np.random.default_rng([self.seed, 5, self.epoch, index])
+            if self.styles:
                 x = augment_batch(self.images[idx], rng, labels=self.labels[idx],
-                                  style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]))
+                                  style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]), match_rng=match_rng)
             else:
-                x = augment_batch(self.images[idx], rng)
+                x = augment_batch(self.images[idx], rng, match_rng=match_rng)
         else:
             x = to_input(self.images[idx])
         return x, self.labels[idx]
