@@ -52,16 +52,42 @@ def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
     on ``gray`` (a paper edge rises within 3 px; a vignette or a shadow's penumbra does not). The
     writing lies on the sheet, so ink is only looked for inside it, away from its rim: the desk's
     grain, the sheet's shadowed edge and other sheets beside it are never taken for digits.
+
+    Shade on the sheet and glare on the desk can make the bright region something else (the lit
+    part of the sheet joined to the glare, or cut short by a shadow's soft edge): then only part
+    of its outline is a paper edge, and the sheet is looked for by its straight edges as well
+    (:func:`_edge_sheet`, with the same evidence asked); that sheet is taken when the bright
+    region gave none, or when it holds all of the bright region's sheet and more.
     """
     level, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     if cv2.countNonZero(bright) > 0.9 * small.size:  # paper (and its writing) fills the view
         return None
+    sharp = _Sharp(small, gray)
+    sheet, share = _bright_sheet(small, bright, level, sharp)
+    if 0.2 <= share < 0.9:  # its outline is a paper edge in part only: where are the sheet's other sides?
+        edges = _edge_sheet(small, sharp)
+        # ... or a shadow's soft edge cut the bright region short: the sheet that straight paper edges
+        # bound holds all of it and more
+        if edges is not None and (sheet is None or _holds(edges, sheet)):
+            sheet = edges
+    return None if sheet is None else cv2.erode(sheet, _K3, iterations=2)
+
+
+def _holds(big: np.ndarray, mask: np.ndarray) -> bool:
+    """Does ``big`` hold (all but 2 % of) ``mask``, and at least 5 % more?"""
+    area = cv2.countNonZero(mask)
+    return cv2.countNonZero(cv2.subtract(mask, big)) < 0.02 * area and cv2.countNonZero(big) >= 1.05 * area
+
+
+def _bright_sheet(small: np.ndarray, bright: np.ndarray, level: float, sharp: _Sharp) -> tuple:
+    """The convex hull of the largest bright region if it shows a sheet's outline, else None; and the
+    share of its outline that is a sharp step along the region (0 when its shape is no sheet's)."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(bright, connectivity=4)
     if n < 2:
-        return None
+        return None, 0.0
     biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
     if stats[biggest, cv2.CC_STAT_AREA] < 0.15 * small.size:
-        return None
+        return None, 0.0
     outline, _ = cv2.findContours(np.where(labels == biggest, np.uint8(255), np.uint8(0)),
                                   cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     outline = [max(outline, key=cv2.contourArea)]
@@ -69,30 +95,142 @@ def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
     sheet = np.zeros_like(small)
     cv2.fillConvexPoly(sheet, hull, 255)
     if cv2.countNonZero(sheet) > 0.9 * small.size or not _two_edges(hull, small.shape):
-        return None
+        return None, 0.0
     if np.median(small[sheet == 0]) >= level:  # around the hull: mostly paper too (a grid, a loop)
-        return None
-    # the hull's outline away from the image border: mostly a sharp step?
-    rim = np.zeros_like(small)
-    cv2.polylines(rim, [hull], True, 255, 1)
-    rim[:2, :] = rim[-2:, :] = 0
-    rim[:, :2] = rim[:, -2:] = 0
-    on_rim = cv2.countNonZero(rim)
-    if on_rim == 0:
-        return None
-    f = gray.shape[0] // small.shape[0]
-    step = cv2.dilate(cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, _K3), np.ones((2 * f + 1, 2 * f + 1), np.uint8))
-    step = step[f // 2:: f, f // 2:: f][: small.shape[0], : small.shape[1]]
-    coarse = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _K5)[: step.shape[0], : step.shape[1]]  # a step, not a thin line
-    sharp = cv2.bitwise_and(cv2.min(step, coarse), rim[: step.shape[0], : step.shape[1]])
-    sharp = cv2.threshold(sharp, 35, 255, cv2.THRESH_BINARY)[1]
-    # ... and the bright region's own outline runs along the hull there: straight sides, not a
-    # curved shadow edge that the hull only cuts across
+        return None, 0.0
+    # ... and the bright region's own outline runs along the hull where it is sharp: straight
+    # sides, not a curved shadow edge that the hull only cuts across
     edge = np.zeros_like(small)
     cv2.drawContours(edge, outline, -1, 255, 5)
-    if cv2.countNonZero(cv2.bitwise_and(sharp, edge[: step.shape[0], : step.shape[1]])) < 0.6 * on_rim:
+    share = sharp.share(hull, edge)
+    return (sheet if share >= 0.6 else None), share
+
+
+class _Sharp:
+    """Where ``small`` shows a sharp step: a paper edge rises within 3 px of ``gray`` (computed once, when asked)."""
+
+    def __init__(self, small: np.ndarray, gray: np.ndarray):
+        self.small, self.gray, self._map = small, gray, None
+
+    def map(self) -> np.ndarray:
+        if self._map is None:
+            small, gray = self.small, self.gray
+            f = gray.shape[0] // small.shape[0]
+            step = cv2.dilate(cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, _K3),
+                              np.ones((2 * f + 1, 2 * f + 1), np.uint8))
+            step = step[f // 2:: f, f // 2:: f][: small.shape[0], : small.shape[1]]
+            hh, ww = step.shape
+            coarse = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, _K5)[:hh, :ww]  # a step, not a thin line
+            self._map = cv2.threshold(cv2.min(step, coarse), 35, 255, cv2.THRESH_BINARY)[1]
+        return self._map
+
+    def share(self, poly: np.ndarray, along: np.ndarray) -> float:
+        """The share of the polygon's outline away from the image border that is sharp and runs along ``along``."""
+        rim = np.zeros_like(self.small)
+        cv2.polylines(rim, [poly], True, 255, 1)
+        rim[:2, :] = rim[-2:, :] = 0
+        rim[:, :2] = rim[:, -2:] = 0
+        on_rim = cv2.countNonZero(rim)
+        if on_rim == 0:
+            return 0.0
+        sharp = self.map()
+        hh, ww = sharp.shape
+        hits = cv2.bitwise_and(cv2.bitwise_and(sharp, rim[:hh, :ww]), along[:hh, :ww])
+        return cv2.countNonZero(hits) / on_rim
+
+
+def _edge_sheet(small: np.ndarray, sharp: _Sharp) -> np.ndarray | None:
+    """The sheet as the polygon its straight edges bound: for shade on the sheet and glare on the desk.
+
+    A sheet's side is a long straight step with paper on its bright side and the desk, not a pen
+    stroke's width of ink, on its dark side. Such straight edges (Canny at the image's own
+    gradient levels, then Hough segments) are taken longest first, each cutting the image to its
+    bright side unless a longer one already cut its own segment away (the edge of a book or of
+    another sheet beside this one). The polygon left counts as the sheet only with the evidence
+    the bright region needs, and if most of what lies around it is darker than the paper.
+    """
+    h, w = small.shape
+    short = min(h, w)
+    blur = cv2.GaussianBlur(small, (5, 5), 0)
+    mag = cv2.add(cv2.convertScaleAbs(cv2.Sobel(blur, cv2.CV_16S, 1, 0)),
+                  cv2.convertScaleAbs(cv2.Sobel(blur, cv2.CV_16S, 0, 1)))
+    cum = np.cumsum(cv2.calcHist([mag], [0], None, [256], [0, 256]).ravel())
+    texture = float(np.searchsorted(cum, 0.75 * cum[-1]))  # most of the image is paper or desk: its grain
+    high = max(4 * texture, 48.0)
+    edges = cv2.Canny(blur, high / 2, high)
+    segs = cv2.HoughLinesP(edges, 1, np.pi / 180, max(8, short // 10), minLineLength=max(8, int(0.15 * short)),
+                           maxLineGap=max(2, short // 25))
+    if segs is None:
         return None
-    return cv2.erode(sheet, _K3, iterations=2)
+    segs = segs.reshape(-1, 4).astype(np.float64)
+    segs = segs[np.argsort(-np.hypot(segs[:, 2] - segs[:, 0], segs[:, 3] - segs[:, 1]))][:16]
+    cuts = []  # (normal toward the paper, offset): the paper side is normal . p >= offset
+    for seg, normal in zip(segs, _paper_sides(blur, segs, max(9, short // 6))):
+        if normal is None:
+            continue
+        mid = (seg[:2] + seg[2:]) / 2 + 2 * normal
+        if all(n @ mid >= c - 1 for n, c in cuts):
+            cuts.append((normal, float(normal @ seg[:2])))
+    if len(cuts) < 2:
+        return None
+    poly = np.float64([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    for n, c in cuts:
+        poly = _clip(poly, n, c)
+        if len(poly) < 3:
+            return None
+    poly = np.int32(np.rint(poly)).reshape(-1, 1, 2)
+    sheet = np.zeros_like(small)
+    cv2.fillConvexPoly(sheet, poly, 255)
+    area = cv2.countNonZero(sheet)
+    if not 0.15 * small.size <= area <= 0.9 * small.size or not _two_edges(poly, small.shape):
+        return None
+    inside, outside = small[sheet > 0], small[sheet == 0]
+    if np.mean(outside >= np.percentile(inside, 25)) > 0.35:  # paper around it too: a big digit's strokes
+        return None
+    return sheet if sharp.share(poly, cv2.dilate(edges, _K5)) >= 0.6 else None
+
+
+def _paper_sides(blur: np.ndarray, segs: np.ndarray, far: int) -> list:
+    """For each segment, the unit normal toward its paper side if it is a sheet's edge; else None.
+
+    A sheet's edge is a step all along the segment, compared a few pixels off the line on each
+    side (a pen stroke along the line, with paper on both sides, is no step), and its dark side
+    stays dark up to ``far`` pixels away, or to the image's border (a thick stroke is a band
+    that turns back to paper).
+    """
+    h, w = blur.shape
+    d = segs[:, 2:] - segs[:, :2]
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.hypot(d[:, 0], d[:, 1])[:, None]
+    pts = segs[:, None, :2] + np.linspace(0.0, 1.0, 24)[None, :, None] * d[:, None, :]   # segment, point, xy
+    beyond = np.arange(9, far + 1, 2)
+    offs = np.concatenate([[3, 5, 7, -3, -5, -7], beyond, -beyond])
+    q = np.rint(pts[:, :, None, :] + offs[None, None, :, None] * normal[:, None, None, :]).astype(np.int64)
+    v = blur[np.clip(q[..., 1], 0, h - 1), np.clip(q[..., 0], 0, w - 1)].astype(np.float32)  # off the image: its border
+    plus, minus = v[:, :, :3].mean(axis=2), v[:, :, 3:6].mean(axis=2)
+    diff = plus - minus
+    step = np.median(diff, axis=1)
+    sign = np.sign(step)
+    steady = np.mean(diff * sign[:, None] >= 8, axis=1) >= 0.8
+    up = (step > 0)[:, None]
+    dark = np.median(np.where(up, minus, plus), axis=1)
+    nf = len(beyond)
+    far_dark = np.median(np.where(up[:, :, None], v[:, :, 6 + nf:], v[:, :, 6:6 + nf]), axis=1)  # segment, offset
+    band = (far_dark >= (dark + 0.6 * np.abs(step))[:, None]).any(axis=1)
+    good = (np.abs(step) >= 15) & steady & ~band
+    return [normal[i] * sign[i] if good[i] else None for i in range(len(segs))]
+
+
+def _clip(poly: np.ndarray, n: np.ndarray, c: float) -> np.ndarray:
+    """The convex polygon ``poly`` cut to the half-plane ``n . p >= c``."""
+    out = []
+    side = poly @ n - c
+    for i in range(len(poly)):
+        j = (i + 1) % len(poly)
+        if side[i] >= 0:
+            out.append(poly[i])
+        if (side[i] >= 0) != (side[j] >= 0):
+            out.append(poly[i] + (poly[j] - poly[i]) * side[i] / (side[i] - side[j]))
+    return np.array(out).reshape(-1, 2)
 
 
 def _two_edges(hull: np.ndarray, shape) -> bool:
