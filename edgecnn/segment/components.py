@@ -13,6 +13,9 @@ from .lines import erase_lines
 LOW_FLOOR = 14.0      # ink levels above the paper: faint ink (the low threshold) at least this ...
 HIGH_FLOOR = 35.0     # ... and strong ink (the high threshold) at least this, on a page of dark ink
 FAINT = 0.57          # on a page of faint ink (light pencil) the floors shrink with the ink, down to this share
+FAINT_MIN = 15.0      # ... when the darkest TAIL of the page stands at least this far over the paper
+TAIL = 0.995
+SMALL_DIGIT_PX = 16     # a candidate this tall (analysed pixels) may be a digit written small among big ones
 REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
 MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
 
@@ -20,8 +23,8 @@ MAX_DIGITS = 400         # at most this many digits an image (the largest candid
 _LEVELS = np.arange(256, dtype=np.float64)
 
 
-def _hist_stats(ink: np.ndarray) -> tuple[float, float, float]:
-    """Median, robust sigma (1.48 × MAD) and Otsu level of a uint8 image, from its histogram."""
+def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
+    """Median, robust sigma (1.48 × MAD), Otsu level and the 99.5th percentile of a uint8 image, from its histogram."""
     h, w = ink.shape
     if ink.size <= 40_000:
         sample = np.ascontiguousarray(ink)
@@ -36,6 +39,7 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float]:
     half = total / 2
     c = cum.tolist()
     med = bisect.bisect_left(c, half)
+    tail = min(255, bisect.bisect_left(c, TAIL * total))
     # MAD: the smallest k with at least half of the pixels within med ± k
     mad = 255
     for k in range(256):
@@ -51,7 +55,7 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float]:
     den = w0 * (1 - w0)
     between = np.divide(num[:-1], den[:-1], out=np.full(255, -1.0), where=den[:-1] != 0)
     otsu = float(between.argmax())
-    return float(med), 1.4826 * max(mad, 0.5), otsu
+    return float(med), 1.4826 * max(mad, 0.5), otsu, float(tail)
 
 
 def find_digits(ink: np.ndarray):
@@ -62,12 +66,12 @@ def find_digits(ink: np.ndarray):
     are erased from ``ink`` in place, so the crops cut from it afterwards hold none.
     """
     h, w = ink.shape
-    med, sigma, otsu = _hist_stats(ink)
-    clean = erase_lines(ink, (med, sigma), _strength(med, otsu))
+    med, sigma, otsu, tail = _hist_stats(ink)
+    clean = erase_lines(ink, (med, sigma), _strength(med, otsu, tail))
     if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
         ink[:] = clean
-        otsu = _hist_stats(ink)[2]
-    strength = _strength(med, otsu)
+        _, _, otsu, tail = _hist_stats(ink)
+    strength = _strength(med, otsu, tail)
     low = med + max(LOW_FLOOR * strength, 4.0 * sigma)
     high = max(otsu, med + max(HIGH_FLOOR * strength, 8.0 * sigma), low + 10)
     mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
@@ -128,7 +132,8 @@ def find_digits(ink: np.ndarray):
     groups = []
     for x0, y0, x1, y1, a, members in comps:
         gw, gh = x1 - x0, y1 - y0
-        if gh < 0.4 * ref and gw < 0.4 * ref:        # specks, dots
+        small_digit = gh < 0.4 * ref and _small_digit((x0, y0, x1, y1), a, comps, ref)
+        if gh < 0.4 * ref and gw < 0.4 * ref and not small_digit:        # specks, dots
             continue
         if gh > 2.6 * ref:                          # a rule, fold or shadow much taller than the writing
             continue
@@ -138,7 +143,7 @@ def find_digits(ink: np.ndarray):
             continue
         if gw < 0.08 * gh and gh > 1.3 * ref:  # straighter and longer than a 1: a piece of a printed rule
             continue
-        if gh < 0.25 * ref:
+        if gh < 0.25 * ref and not small_digit:
             continue
         fill = a / float(gw * gh)
         if fill > 0.9 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
@@ -153,14 +158,37 @@ def find_digits(ink: np.ndarray):
     return groups, labels
 
 
-def _strength(med: float, otsu: float) -> float:
+def _small_digit(box, area: int, comps, ref: float) -> bool:
+    """Is a candidate far smaller than the page's digits one of their own, written small?
+
+    Writing of two sizes on one page (tiny pencil figures beside marker digits) is read when the
+    small one is tall enough to read (``SMALL_DIGIT_PX`` analysed pixels, near MNIST's 20 px),
+    stroke-like (its ink fills under half its box: a dot, a speck or a blob is solid), not much
+    wider than tall, and alone: no digit of the page's size within half a digit's height of it
+    (a full stop or a stray mark beside a number stays out).
+    """
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if h < SMALL_DIGIT_PX or h < 0.8 * w or area >= 0.5 * w * h:
+        return False
+    for c in comps:
+        if c[3] - c[1] >= 0.6 * ref and max(c[0] - x1, x0 - c[2], c[1] - y1, y0 - c[3]) < 0.5 * ref:
+            return False
+    return True
+
+
+def _strength(med: float, otsu: float, tail: float) -> float:
     """How dark the page's ink is, ``FAINT``–1: Otsu's level above the paper, as a share of ``HIGH_FLOOR``.
 
     The floors suit a camera photo's noise and a pen's contrast. Light pencil on a clean scan
     stands only 15–30 levels above the paper: Otsu puts its split there, and the floors scale
     with it, so the strokes are not cut into pieces and faint digits are not lost. A page's own
-    noise (σ) still bounds the thresholds from below.
+    noise (σ) still bounds the thresholds from below. The floors shrink only where ink stands out:
+    the darkest 0.5% of the page at least ``FAINT_MIN`` levels over the paper (an empty or
+    out-of-focus camera frame has no such tail, and keeps the floors).
     """
+    if tail - med < FAINT_MIN:
+        return 1.0
     return min(1.0, max(FAINT, (otsu - med) / HIGH_FLOOR))
 
 
