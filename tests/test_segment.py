@@ -71,6 +71,15 @@ def test_reading_order_tilted_rows():
     assert [[order[i] for i in r] for r in rows] == [[0, 1, 2, 3], [4, 5, 6, 7]]
 
 
+def test_a_row_curving_down_stays_one_row():
+    """Writing along an arc (a sheet shot at an angle): each digit overlaps its neighbour by a third of its height."""
+    arc = [(10 + 60 * i, 100 + 33 * i, 40, 50) for i in range(5)]  # each 33 px lower: 17/50 = 0.34 overlap
+    below = [(10 + 60 * i, 400, 40, 50) for i in range(5)]          # a second row well below
+    assert reading_order(arc + below) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    apart = [(10, 100, 40, 50), (70, 140, 40, 50)]  # 10/50 = 0.2 overlap: two lines of writing
+    assert reading_order(apart) == [[0], [1]]
+
+
 def test_single_mnist_digit_is_one_crop(mnist_test):
     img = mnist_test.images[0]
     seg = segment(img)

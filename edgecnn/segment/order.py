@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from statistics import median
 
+ROW_OVERLAP = 0.3  # a digit continues a row when it overlaps the row's last digit by this share of the smaller height
+
 
 def reading_order(boxes) -> list[list[int]]:
     """Group boxes (x, y, w, h) into rows (top→bottom), each left→right; tilted rows are chained."""
@@ -17,10 +19,10 @@ def reading_order(boxes) -> list[list[int]]:
             ov = (min(y + h, ly + lh) - max(y, ly)) / max(1, min(h, lh))
             # either centre inside the other's height: a small digit written high or low in its row
             if ly <= y + h / 2 <= ly + lh or y <= ly + lh / 2 <= y + h:
-                ov = max(ov, 0.35)
+                ov = max(ov, ROW_OVERLAP)
             if ov > best_ov:
                 best, best_ov = r, ov
-        if best is not None and best_ov >= 0.35:
+        if best is not None and best_ov >= ROW_OVERLAP:
             rows[best].append(i)
         else:
             rows.append([i])
