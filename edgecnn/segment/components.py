@@ -113,7 +113,9 @@ def find_digits(ink: np.ndarray):
         if bw * bh < min_area:
             continue
         touches = x == 0 or y == 0 or x + bw == w or y + bh == h
-        if touches and (bh > 0.6 * h or bw > 0.6 * w):  # page edges, folds, frames
+        # page edges, folds, frames: long and thin, or sparse (a diagonal edge, a frame's outline); a digit filling a
+        # close-up touches the sides too, but spans the image both ways and fills a tenth of its box or more
+        if touches and (bh > 0.6 * h or bw > 0.6 * w) and (min(bw / w, bh / h) < 0.3 or area < 0.1 * bw * bh):
             continue
         if bw * bh > 0.04 * h * w:  # large: several digits joined by faint ink? then its strong parts
             parts = _strong_parts(ink, labels, i, (x, y, bw, bh), high, min_area, next_id)
