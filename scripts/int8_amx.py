@@ -42,7 +42,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +51,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 from edgecnn.cpuinfo import cpu_info, describe_isa
+from edgecnn.tooling.floor import interleaved
 from edgecnn.models import DEFAULT_FP32, DEFAULT_INT8
 
 RNG = np.random.default_rng(0)
@@ -72,27 +72,6 @@ def session(model, level: str = "all", **config) -> ort.InferenceSession:
         o.add_session_config_entry(k, v)
     data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
     return ort.InferenceSession(data, o, providers=["CPUExecutionProvider"])
-
-
-def interleaved(cases: dict, rounds: int, min_seconds: float = 0.1, pick=statistics.median) -> dict:
-    """name → seconds per run (``pick`` of the rounds: median, or min for a peak); each round runs every case
-    for ≥ ``min_seconds``, in turn, so a busy neighbour slows all of them alike."""
-    calls = {}
-    for name, (sess, feed) in cases.items():
-        sess.run(None, feed)
-        t, n = time.perf_counter(), 0
-        while time.perf_counter() - t < min_seconds:
-            sess.run(None, feed)
-            n += 1
-        calls[name] = max(2, n)
-    samples = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, (sess, feed) in cases.items():
-            t = time.perf_counter()
-            for _ in range(calls[name]):
-                sess.run(None, feed)
-            samples[name].append((time.perf_counter() - t) / calls[name])
-    return {name: pick(v) for name, v in samples.items()}
 
 
 def model_of(nodes, inputs, outputs, inits, ms_domain=False) -> onnx.ModelProto:

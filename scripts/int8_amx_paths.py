@@ -64,7 +64,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import onnx
@@ -72,6 +71,7 @@ from onnx import TensorProto as T
 from onnx import helper, numpy_helper
 
 from edgecnn.cpuinfo import cpu_info
+from edgecnn.tooling.floor import interleaved  # no onnxruntime import: the AMX decision stays ours
 from edgecnn.models import DEFAULT_FP32, DEFAULT_INT8
 
 ort = None  # onnxruntime, imported by load_onnxruntime() once the CPU affinity is decided
@@ -105,29 +105,6 @@ def session(model, **config):
         o.add_session_config_entry(k, v)
     data = model.SerializeToString() if isinstance(model, onnx.ModelProto) else str(model)
     return ort.InferenceSession(data, o, providers=["CPUExecutionProvider"])
-
-
-def interleaved(cases: dict, rounds: int, min_seconds: float = 0.1) -> dict:
-    """name → median seconds per run over ``rounds`` round-robin rounds (each case ≥ ``min_seconds`` a round).
-
-    int8_amx.py has the same timer; importing it from there would load onnxruntime before the CPU affinity is
-    set, which decides whether AMX is on (see load_onnxruntime)."""
-    calls = {}
-    for name, (sess, feed) in cases.items():
-        sess.run(None, feed)
-        t, n = time.perf_counter(), 0
-        while time.perf_counter() - t < min_seconds:
-            sess.run(None, feed)
-            n += 1
-        calls[name] = max(2, n)
-    samples = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, (sess, feed) in cases.items():
-            t = time.perf_counter()
-            for _ in range(calls[name]):
-                sess.run(None, feed)
-            samples[name].append((time.perf_counter() - t) / calls[name])
-    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 # --------------------------------------------------------------------------- one-node models

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -166,3 +167,26 @@ def gemm_peak(precision: str = "fp32", threads: int = 1, seconds: float = 0.5, n
         best = min(best, time.perf_counter() - t)
         runs += 1
     return n ** 3 / best
+
+
+def interleaved(cases: dict, rounds: int, min_seconds: float = 0.1, pick=None) -> dict:
+    """ONNX sessions timed round-robin: ``cases`` maps a name to ``(session, feed)``. Returns name → seconds per run
+    (``pick`` of the rounds: median, or min for a peak); each round runs every case
+    for ≥ ``min_seconds``, in turn, so a busy neighbour slows all of them alike."""
+    calls = {}
+    for name, (sess, feed) in cases.items():
+        sess.run(None, feed)
+        t, n = time.perf_counter(), 0
+        while time.perf_counter() - t < min_seconds:
+            sess.run(None, feed)
+            n += 1
+        calls[name] = max(2, n)
+    samples = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, (sess, feed) in cases.items():
+            t = time.perf_counter()
+            for _ in range(calls[name]):
+                sess.run(None, feed)
+            samples[name].append((time.perf_counter() - t) / calls[name])
+    pick = pick or statistics.median
+    return {name: pick(v) for name, v in samples.items()}
