@@ -13,8 +13,9 @@ seeds, and tampering with 16/32-bit header fields) applied to one seed.
 
 Targets (each fed through the public loader, then through the next stage when it loads):
 
-- ``image``: ``edgecnn.imageio.decode_image`` → ``segment`` on the decoded picture; every 50th
-  input goes through ``read_image`` from a file.
+- ``image``: ``edgecnn.imageio.decode_image`` (every other input reduced while decoding, as
+  ``DigitReader.read(path)`` does) → ``segment`` on the decoded picture; every 50th input goes
+  through ``read_image`` from a file.
 - ``onnx``: ``edgecnn.onnxmodel.OnnxModel`` from a file → ``predict`` on two blank crops.
 - ``idx``: ``edgecnn.tooling.mnist.read_idx`` from a file → the split checks (``check_split``).
 - ``npz``: ``edgecnn.tooling.mnist.load_split('test', file)``.
@@ -257,13 +258,16 @@ def feed(target: str, name: str, data: bytes, scratch: Path, i: int) -> str:
 
     try:
         if target == "image":
-            from edgecnn.imageio import decode_image, read_image
+            from edgecnn.imageio import decode_image, decode_image_reduced, read_image
             from edgecnn.segment import segment
 
             if i % 50 == 0:
                 path = scratch / name
                 path.write_bytes(data)
                 img = read_image(path)
+            elif i % 2:  # as DigitReader.read(path) decodes: a big JPEG at a fraction of its size
+                img, (w, h) = decode_image_reduced(data, name=name, at_least=16 + i % 64)
+                assert img.shape[0] <= h and img.shape[1] <= w, "reduced decode larger than the picture"
             else:
                 img = decode_image(data, name=name)
             seg = segment(img)
