@@ -18,11 +18,12 @@ import numpy as np
 from edgecnn.normalize import match_stroke, normalize_digit
 from edgecnn.tooling.mnist import to_input
 
+from .config import STROKE_MATCH as MATCH_P  # share of augmented digits redrawn as the runtime redraws a crop
+
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 
 
 STYLE_P = 0.2  # share of 7s and 1s redrawn in a continental style
-MATCH_P = 0.6  # share of augmented digits whose strokes are then redrawn as the runtime redraws a crop's
 
 
 def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
@@ -72,12 +73,12 @@ def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
 
 def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None = None,
                 style_rng: np.random.Generator | None = None,
-                match_rng: np.random.Generator | None = None) -> np.ndarray:
+                match_rng: np.random.Generator | None = None, match_p: float = MATCH_P) -> np.ndarray:
     """One augmented 28×28 float32 image in [0, 1] from a 28×28 uint8 MNIST digit.
 
     With its ``label`` and a ``style_rng`` (a stream of its own, so ``rng``'s draws stay those of an
     unstyled run), a 7 or a 1 is sometimes redrawn in a continental style first. With a ``match_rng``
-    (its own stream too), ``MATCH_P`` of the digits then go through the runtime's stroke matching
+    (its own stream too), ``match_p`` of the digits then go through the runtime's stroke matching
     (:func:`runtime_strokes`), so the model trains on the stroke widths it is shown at run time."""
     size = 28 * UP
     original = cv2.resize(digit.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_LINEAR)
@@ -110,7 +111,7 @@ def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None =
     elif r < 0.6:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.5, 1.8))
     img[img < 0.05] = 0
-    if match_rng is not None and match_rng.random() < MATCH_P:
+    if match_rng is not None and match_rng.random() < match_p:
         img = runtime_strokes(img)
 
     out = normalize_digit(img)
@@ -138,14 +139,14 @@ def runtime_strokes(img: np.ndarray) -> np.ndarray:
 
 def augment_batch(images: np.ndarray, rng: np.random.Generator, p: float = 0.85,
                   labels: np.ndarray | None = None, style_rng: np.random.Generator | None = None,
-                  match_rng: np.random.Generator | None = None) -> np.ndarray:
+                  match_rng: np.random.Generator | None = None, match_p: float = MATCH_P) -> np.ndarray:
     """Augment a uint8 N×28×28 batch (each image with probability ``p``) → float32 N×28×28×1.
 
     With ``labels`` and ``style_rng``, 7s and 1s are sometimes redrawn in a continental style
-    (:func:`add_style`); with ``match_rng``, some strokes are redrawn as the runtime does
+    (:func:`add_style`); with ``match_rng``, ``match_p`` of them get their strokes redrawn as the runtime does
     (:func:`runtime_strokes`); everything else is augmented exactly as without them."""
     out = to_input(images)
     for i in np.flatnonzero(rng.random(len(images)) < p):
         label = None if labels is None else int(labels[i])
-        out[i, ..., 0] = camera_crop(images[i], rng, label, style_rng, match_rng)
+        out[i, ..., 0] = camera_crop(images[i], rng, label, style_rng, match_rng, match_p)
     return out

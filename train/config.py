@@ -14,6 +14,7 @@ from edgecnn.settings import DEVICES, check_choice, check_range
 from .presets import PRESETS, check_arch
 
 PROGRESS = ("auto", "bar", "lines", "none")
+STROKE_MATCH = 0.6  # share of augmented digits redrawn with the runtime's stroke matching (train/augment.py)
 MIN_LIMIT = 10
 
 
@@ -25,6 +26,7 @@ class TrainConfig:
     lr: float | None = None
     augment: bool | None = None
     styles: bool = False  # with augment: continental 7s and 1s (train/augment.py add_style)
+    stroke_match: float = STROKE_MATCH  # with augment: share of digits redrawn with the runtime's stroke matching
     val_split: float = 0.1
     seed: int = 0
     data: str | None = None
@@ -45,6 +47,7 @@ class TrainConfig:
         check_range("batch_size", c.batch_size, 1)
         check_range("lr", c.lr, 0, 10, above=True, below=True)
         check_range("val_split", c.val_split, 0, 1, below=True)
+        check_range("stroke_match", c.stroke_match, 0, 1)
         if c.limit is not None:
             check_range("limit", c.limit, MIN_LIMIT)
         check_choice("device", c.device, DEVICES)

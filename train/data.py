@@ -7,7 +7,7 @@ import numpy as np
 
 from edgecnn.tooling.mnist import to_input
 
-from .augment import augment_batch
+from .augment import MATCH_P, augment_batch
 
 
 def split_validation(images: np.ndarray, labels: np.ndarray, val_split: float, seed: int):
@@ -22,10 +22,11 @@ class MnistBatches(keras.utils.PyDataset):
     """Training batches: reshuffled each epoch, optionally augmented; same seed → same batches."""
 
     def __init__(self, images, labels, batch_size: int, seed: int, augment: bool, styles: bool = False, epoch: int = 0,
-                 **kwargs):
+                 stroke_match: float = MATCH_P, **kwargs):
         super().__init__(**kwargs)
         self.images, self.labels = images, labels
         self.batch_size, self.seed, self.augment, self.styles = batch_size, seed, augment, styles
+        self.stroke_match = stroke_match
         self.epoch = epoch  # a resumed run starts at its next epoch: same order and augmentation as without a break
         self._order()
 
@@ -40,12 +41,12 @@ class MnistBatches(keras.utils.PyDataset):
         if self.augment:
             rng = np.random.default_rng([self.seed, 3, self.epoch, index])
             # styles and stroke matching draw from streams of their own: rng's draws stay those of a plain run
-            match_rng = np.random.default_rng([self.seed, 5, self.epoch, index])
+            match = {"match_rng": np.random.default_rng([self.seed, 5, self.epoch, index]), "match_p": self.stroke_match}
             if self.styles:
                 x = augment_batch(self.images[idx], rng, labels=self.labels[idx],
-                                  style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]), match_rng=match_rng)
+                                  style_rng=np.random.default_rng([self.seed, 4, self.epoch, index]), **match)
             else:
-                x = augment_batch(self.images[idx], rng, match_rng=match_rng)
+                x = augment_batch(self.images[idx], rng, **match)
         else:
             x = to_input(self.images[idx])
         return x, self.labels[idx]

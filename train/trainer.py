@@ -166,7 +166,8 @@ def _prepare(config: TrainConfig, start: Start) -> Prepared:
 
     keras.utils.set_random_seed(c.seed)
     tf.config.experimental.enable_op_determinism()
-    batches = MnistBatches(x_tr, y_tr, c.batch_size, c.seed, c.augment, styles=c.styles, epoch=start.epochs_done)
+    batches = MnistBatches(x_tr, y_tr, c.batch_size, c.seed, c.augment, styles=c.styles, epoch=start.epochs_done,
+                           stroke_match=c.stroke_match)
     validation = (to_input(x_val), y_val) if len(y_val) else None
     return Prepared(c, run, start, strategy, device, batches, validation, test_split, len(y_tr), len(y_val))
 

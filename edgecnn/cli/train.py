@@ -7,7 +7,7 @@ from typing import Literal, Optional
 
 import typer
 
-from ..train.config import MIN_LIMIT
+from ..train.config import MIN_LIMIT, STROKE_MATCH
 from ..train.presets import PRESETS
 from .common import Device, guarded, print_json, require_training_stack, say
 
@@ -24,7 +24,8 @@ def _per_arch(field: str, fmt=str) -> str:
 
 
 # Options that define a run: with --resume they come from the run's config.json instead.
-RUN_OPTIONS = ("arch", "epochs", "batch_size", "lr", "augment", "styles", "val_split", "seed", "data", "out", "limit")
+RUN_OPTIONS = ("arch", "epochs", "batch_size", "lr", "augment", "styles", "stroke_match", "val_split", "seed", "data", "out",
+               "limit")
 
 
 @guarded
@@ -36,6 +37,7 @@ def train(
     lr: Optional[float] = typer.Option(None, "--lr", min=0.0, max=10.0, help=f"Learning rate, above 0 (default: {_per_arch('lr', lambda v: f'{v:g}')})"),
     augment: Optional[bool] = typer.Option(None, "--augment/--no-augment", help=f"Camera-crop augmentation (default: on for {', '.join(n for n, p in PRESETS.items() if p.augment)}, off for the others)"),
     styles: bool = typer.Option(False, "--styles", help="With augmentation: also redraw some 7s crossed and some 1s with a flag or a foot (handwriting MNIST lacks; costs MNIST accuracy, see README)."),
+    stroke_match: float = typer.Option(STROKE_MATCH, "--stroke-match", min=0.0, max=1.0, help="With augmentation: share of digits redrawn with the runtime's stroke matching (the crops the model is shown)."),
     val_split: float = typer.Option(0.1, "--val-split", min=0.0, max=1.0, help="Fraction (below 1) of training images held out to pick the best epoch."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
     data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
@@ -62,7 +64,7 @@ def train(
         with quiet_tensorflow(verbose, device):
             metrics = resume_training(resume, device=device, log=say)
     else:
-        config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, styles=styles, val_split=val_split,
+        config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, styles=styles, stroke_match=stroke_match, val_split=val_split,
                              seed=seed, data=data, out=out, device=device, limit=limit)
         config.resolved()  # option errors before TensorFlow loads
         with quiet_tensorflow(verbose, device):
