@@ -91,17 +91,17 @@ def find_digits(ink: np.ndarray):
     # everything below happens within reach of the strong ink: its bounding box grown by the
     # reach (at even coordinates, so BBDT's 2×2 blocks and its label numbering stay those of the
     # whole image). The writing often fills a small part of a camera frame.
-    x0, y0 = max(0, sx - reach) & ~1, max(0, sy - reach) & ~1
-    x1, y1 = min(w, sx + sw + reach), min(h, sy + sh + reach)
-    strong_roi = strong[y0:y1, x0:x1]
+    rx0, ry0 = max(0, sx - reach) & ~1, max(0, sy - reach) & ~1
+    rx1, ry1 = min(w, sx + sw + reach), min(h, sy + sh + reach)
+    strong_roi = strong[ry0:ry1, rx0:rx1]
     near = cv2.dilate(strong_roi, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    mask = cv2.bitwise_and(mask[y0:y1, x0:x1], mask[y0:y1, x0:x1], mask=near)
+    mask = cv2.bitwise_and(mask[ry0:ry1, rx0:rx1], mask[ry0:ry1, rx0:rx1], mask=near)
     # hysteresis: the components of the low mask that hold a strong pixel (ink > high)
     # (BBDT: 2.5× faster than OpenCV's default algorithm with statistics on a 640×480 frame)
     n, roi_labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_BBDT)
-    labels[y0:y1, x0:x1] = roi_labels
-    stats[:, cv2.CC_STAT_LEFT] += x0
-    stats[:, cv2.CC_STAT_TOP] += y0
+    labels[ry0:ry1, rx0:rx1] = roi_labels
+    stats[:, cv2.CC_STAT_LEFT] += rx0
+    stats[:, cv2.CC_STAT_TOP] += ry0
     strong_count = np.bincount(roi_labels[strong_roi.view(bool)], minlength=n)
     min_area = max(6, h * w * 2e-5)
     comps = []
@@ -132,9 +132,10 @@ def find_digits(ink: np.ndarray):
     comps = _merge(comps, ref)
     ref = _ref_height(comps)
     groups = []
+    big = [c for c in comps if c[3] - c[1] >= 0.6 * ref]  # digits of the page's size
     for x0, y0, x1, y1, a, members in comps:
         gw, gh = x1 - x0, y1 - y0
-        small_digit = gh < 0.4 * ref and _small_digit((x0, y0, x1, y1), a, comps, ref)
+        small_digit = gh < 0.4 * ref and _small_digit((x0, y0, x1, y1), a, big, ref)
         if gh < 0.4 * ref and gw < 0.4 * ref and not small_digit:        # specks, dots
             continue
         if gh > 2.6 * ref:                          # a rule, fold or shadow much taller than the writing
@@ -160,23 +161,20 @@ def find_digits(ink: np.ndarray):
     return groups, labels
 
 
-def _small_digit(box, area: int, comps, ref: float) -> bool:
+def _small_digit(box, area: int, big, ref: float) -> bool:
     """Is a candidate far smaller than the page's digits one of their own, written small?
 
     Writing of two sizes on one page (tiny pencil figures beside marker digits) is read when the
     small one is tall enough to read (``SMALL_DIGIT_PX`` analysed pixels, near MNIST's 20 px),
     stroke-like (its ink fills under half its box: a dot, a speck or a blob is solid), not much
-    wider than tall, and alone: no digit of the page's size within half a digit's height of it
-    (a full stop or a stray mark beside a number stays out).
+    wider than tall, and alone: none of the ``big`` candidates (the page's size) within half a digit's
+    height of it (a full stop or a stray mark beside a number stays out).
     """
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     if h < SMALL_DIGIT_PX or h < 0.8 * w or area >= 0.5 * w * h:
         return False
-    for c in comps:
-        if c[3] - c[1] >= 0.6 * ref and max(c[0] - x1, x0 - c[2], c[1] - y1, y0 - c[3]) < 0.5 * ref:
-            return False
-    return True
+    return all(max(c[0] - x1, x0 - c[2], c[1] - y1, y0 - c[3]) >= 0.5 * ref for c in big)
 
 
 def _strength(med: float, otsu: float, tail: float) -> float:
