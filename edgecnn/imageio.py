@@ -40,19 +40,19 @@ EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".dib", ".tif", ".tiff", ".webp",
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS, *, at_least: int | None = None) -> np.ndarray:
-    """Read an image file as uint8 grey or BGR; raise EdgeCNNError naming the file and the problem.
-
-    ``at_least``: a JPEG whose longer side is at least twice this is decoded at ½, ¼ or ⅛ size by
-    libjpeg itself (``IMREAD_REDUCED_*``: less decoding work and a quarter or less of the memory), as
-    long as the longer side stays at least ``at_least`` (:func:`read_image_reduced` also gives the full size).
-    """
-    return read_image_reduced(path, max_pixels, at_least=at_least)[0]
+def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read an image file as uint8 grey or BGR; raise EdgeCNNError naming the file and the problem."""
+    return read_image_reduced(path, max_pixels)[0]
 
 
 def read_image_reduced(path: str | os.PathLike, max_pixels: int = MAX_PIXELS, *,
                        at_least: int | None = None) -> tuple[np.ndarray, tuple[int, int]]:
-    """:func:`read_image`, and the picture's full size (width, height, as shown: EXIF orientation applied)."""
+    """:func:`read_image`, and the picture's full size (width, height, as shown: EXIF orientation applied).
+
+    ``at_least``: a JPEG whose longer side is at least twice this is decoded at ½, ¼ or ⅛ size by
+    libjpeg itself (``IMREAD_REDUCED_*``: less decoding work and a quarter or less of the memory), as
+    long as the longer side stays at least ``at_least``.
+    """
     from .fileio import read_regular
 
     path = Path(path)
@@ -63,9 +63,6 @@ def read_image_reduced(path: str | os.PathLike, max_pixels: int = MAX_PIXELS, *,
 def decode_image(data: bytes, name: str = "image", max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """Decode image bytes (see :func:`read_image`)."""
     return decode_image_reduced(data, name, max_pixels)[0]
-
-
-_REDUCED = {2: "IMREAD_REDUCED_COLOR_2", 4: "IMREAD_REDUCED_COLOR_4", 8: "IMREAD_REDUCED_COLOR_8"}
 
 
 def reduction(w: int, h: int, at_least: int | None) -> int:
@@ -120,7 +117,9 @@ def decode_image_reduced(data: bytes, name: str = "image", max_pixels: int = MAX
     flags = cv2.IMREAD_ANYCOLOR if data[:3] == b"\xff\xd8\xff" or to_8bit else cv2.IMREAD_UNCHANGED
     factor = reduction(w, h, at_least) if data[:3] == b"\xff\xd8\xff" else 1
     if factor > 1:  # libjpeg scales while decoding (the DCT's own downscale); EXIF orientation still applies
-        flags = getattr(cv2, _REDUCED[factor]) if channels >= 3 else getattr(cv2, _REDUCED[factor].replace("COLOR", "GRAYSCALE"))
+        color = {2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+        grey = {2: cv2.IMREAD_REDUCED_GRAYSCALE_2, 4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
+        flags = (color if channels >= 3 else grey)[factor]
     _quiet_opencv()
     try:
         with quiet_stderr():  # libjpeg and libtiff print their own warnings straight to stderr

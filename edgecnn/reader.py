@@ -26,7 +26,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from .refine import refine
-from .segment import MAX_SIDE, Segmentation, segment
+from .segment import MAX_SIDE, Segmentation, segment, unscale_box
 from .settings import CONFIDENCE, check_range
 
 UNKNOWN = "?"
@@ -156,8 +156,9 @@ class DigitReader:
             best = labels[k] if k < len(labels) else str(k)
             digits.append(Digit(best if conf >= self.min_confidence else UNKNOWN, conf, found.box, found.row, found.crop, best))
         shape = np.asarray(image).shape[:2] if np.asarray(image).ndim >= 2 else (1, 1)
-        if size is not None and (size[1], size[0]) != tuple(shape):
-            digits = [_rescaled(d, shape, size) for d in digits]
+        if size is not None and (size[1], size[0]) != tuple(shape):  # boxes from a reduced decode: full pixels
+            sx, sy = shape[1] / size[0], shape[0] / size[1]
+            digits = [replace(d, box=unscale_box(d.box, sx, sy, *size)) for d in digits]
             shape = (size[1], size[0])
         return Reading(digits, tuple(int(v) for v in shape),
                        {"segment": (t1 - t0) * 1e3, "infer": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})
@@ -166,11 +167,3 @@ class DigitReader:
         """Probabilities for ready-made 28×28 crops (N×28×28 or N×28×28×1 float32 in [0, 1])."""
         return self.model.predict(crops)
 
-
-def _rescaled(d: Digit, shape, size) -> Digit:
-    """``d`` with its box moved from a reduced decode (``shape`` = h, w) to the full picture (``size`` = w, h)."""
-    sx, sy = size[0] / shape[1], size[1] / shape[0]
-    x, y, w, h = d.box
-    x0, y0 = min(int(x * sx), size[0] - 1), min(int(y * sy), size[1] - 1)
-    x1, y1 = min(int(np.ceil((x + w) * sx)), size[0]), min(int(np.ceil((y + h) * sy)), size[1])
-    return replace(d, box=(x0, y0, max(1, x1 - x0), max(1, y1 - y0)))

@@ -40,8 +40,8 @@ from .order import reading_order
 from .paper import ink_image, sheet_mask
 
 __all__ = ["Found", "Segmentation", "segment", "to_gray", "to_u8", "has_contrast", "ink_image", "sheet_mask",
-           "erase_lines", "find_digits", "reading_order", "digit_crop", "MAX_SIDE", "SINGLE_MAX", "MAX_DIGITS",
-           "MIN_CONTRAST"]
+           "erase_lines", "find_digits", "reading_order", "digit_crop", "unscale_box", "MAX_SIDE", "SINGLE_MAX",
+           "MAX_DIGITS", "MIN_CONTRAST"]
 
 SINGLE_MAX = 64          # images at most this big are treated as one digit
 MAX_SIDE = 1280          # larger images are analysed shrunk to this size
@@ -70,7 +70,7 @@ class Segmentation:
         """A new candidate from components ``ids`` inside ``area_box`` (analysed-image pixels), for
         stages that split or merge digits after segmentation."""
         ink, labels, scale, w0, h0 = self.context
-        return Found(_unscale(area_box, scale, w0, h0), row, digit_crop(ink, labels, area_box, list(ids)),
+        return Found(unscale_box(area_box, scale, scale, w0, h0), row, digit_crop(ink, labels, area_box, list(ids)),
                      tuple(int(v) for v in area_box), tuple(ids))
 
     def regroup(self) -> None:
@@ -114,12 +114,14 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     return out
 
 
-def _unscale(box, scale, w0, h0):
-    if scale == 1.0:
+def unscale_box(box, sx: float, sy: float, w0: int, h0: int) -> tuple[int, int, int, int]:
+    """``box`` (x, y, w, h) in an image scaled by ``sx``, ``sy`` from a ``w0``×``h0`` one, in that one's pixels
+    (outward to whole pixels, inside the image)."""
+    if sx == sy == 1.0:
         return tuple(int(v) for v in box)
     x, y, w, h = box
-    x0, y0 = int(np.floor(x / scale)), int(np.floor(y / scale))
-    x1, y1 = int(np.ceil((x + w) / scale)), int(np.ceil((y + h) / scale))
+    x0, y0 = int(np.floor(x / sx)), int(np.floor(y / sy))
+    x1, y1 = int(np.ceil((x + w) / sx)), int(np.ceil((y + h) / sy))
     x0, y0 = min(max(x0, 0), w0 - 1), min(max(y0, 0), h0 - 1)
     return (x0, y0, max(1, min(x1, w0) - x0), max(1, min(y1, h0) - y0))
 
