@@ -49,6 +49,24 @@ def test_same_seed_same_weights(tmp_path):
     assert all(np.array_equal(x, y) for x, y in zip(*weights))
 
 
+def test_init_starts_from_a_models_weights(tmp_path):
+    import keras
+
+    from edgecnn.errors import SettingError
+    from edgecnn.train.trainer import train
+
+    train(quick(tmp_path / "a", seed=1), log=lambda m: None)
+    start = keras.saving.load_model(tmp_path / "a" / "model.keras").get_weights()
+    train(quick(tmp_path / "b", seed=2, lr=1e-9, init=str(tmp_path / "a" / "model.keras")), log=lambda m: None)
+    tuned = keras.saving.load_model(tmp_path / "b" / "model.keras")
+    kernels = [i for i, w in enumerate(tuned.weights) if w.path.endswith("kernel")]
+    assert kernels and all(np.allclose(tuned.get_weights()[i], start[i], atol=1e-6) for i in kernels)
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["init"].endswith("model.keras")
+    with pytest.raises(SettingError, match="do not match") as e:  # another network's weights
+        train(quick(tmp_path / "c", arch="conv2", init=str(tmp_path / "a" / "model.keras")), log=lambda m: None)
+    assert e.value.setting == "init" and not (tmp_path / "c").exists()
+
+
 def test_refuses_to_overwrite_a_run(tmp_path):
     from edgecnn.errors import EdgeCNNError
     from edgecnn.train.trainer import train
@@ -76,6 +94,12 @@ def test_bad_options_exit_2_with_one_line(args, message, tmp_path):
 def test_offline_without_data_names_the_flag(tmp_path):
     result = runner.invoke(app, ["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "r")])
     assert result.exit_code == 1 and "--data" in result.stderr
+
+
+def test_missing_init_model_names_the_flag(tmp_path):
+    result = runner.invoke(app, ["train", "--init", str(tmp_path / "none.keras"), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "--init" in result.stderr and "none.keras" in result.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_help_does_not_import_tensorflow():

@@ -7,8 +7,10 @@ and errors name the field.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 
+from edgecnn.errors import SettingError
 from edgecnn.settings import DEVICES, check_choice, check_range
 
 from .presets import PRESETS, check_arch
@@ -28,6 +30,7 @@ class TrainConfig:
     augment: bool | None = None
     styles: bool = False  # with augment: continental 7s and 1s (train/augment.py add_style)
     stroke_match: float = STROKE_MATCH  # with augment: share of digits redrawn with the runtime's stroke matching
+    init: str | None = None  # a .keras model of the same arch whose weights start the run (fine-tuning)
     val_split: float = 0.1
     seed: int = 0
     data: str | None = None
@@ -53,4 +56,6 @@ class TrainConfig:
             check_range("limit", c.limit, MIN_LIMIT)
         check_choice("device", c.device, DEVICES)
         check_choice("progress", c.progress, PROGRESS)
+        if c.init is not None and not os.path.isfile(c.init):
+            raise SettingError("init", f"{{setting}} {c.init}: no such file", exit_code=1)
         return c

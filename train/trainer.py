@@ -89,6 +89,7 @@ class Prepared:
     test: object  # the MNIST test split
     train_images: int
     val_images: int
+    init_weights: list | None = None  # --init: the weights a new run starts from
 
 
 def resume(run_dir, device: str | None = None, progress: str | None = None,
@@ -149,6 +150,7 @@ def _prepare(config: TrainConfig, start: Start) -> Prepared:
     (x_tr, y_tr), (x_val, y_val) = split_validation(images, labels, c.val_split, c.seed)
     if len(y_tr) == 0:
         raise SettingError("val_split", "{setting} leaves no training images")
+    init_weights = _init_weights(c.init, c.arch) if c.init and not start.resumed else None
 
     run = RunDir(c.out) if c.out else RunDir.new(c.arch)
     if start.resumed:
@@ -169,7 +171,7 @@ def _prepare(config: TrainConfig, start: Start) -> Prepared:
     batches = MnistBatches(x_tr, y_tr, c.batch_size, c.seed, c.augment, styles=c.styles, epoch=start.epochs_done,
                            stroke_match=c.stroke_match)
     validation = (to_input(x_val), y_val) if len(y_val) else None
-    return Prepared(c, run, start, strategy, device, batches, validation, test_split, len(y_tr), len(y_val))
+    return Prepared(c, run, start, strategy, device, batches, validation, test_split, len(y_tr), len(y_val), init_weights)
 
 
 def _build_or_resume(p: Prepared):
@@ -182,6 +184,8 @@ def _build_or_resume(p: Prepared):
     with p.strategy.scope():
         if not p.start.resumed:
             model = build(c.arch)
+            if p.init_weights is not None:
+                model.set_weights(p.init_weights)
             model.compile(optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(p.batches), cosine=preset.cosine_lr),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
             return model
@@ -190,6 +194,23 @@ def _build_or_resume(p: Prepared):
         except Exception as e:
             detail = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
             raise EdgeCNNError(f"{p.run.last}: cannot load it to resume ({detail})") from None
+
+
+def _init_weights(path: str, arch: str) -> list:
+    """The weights of the Keras model saved at ``path``, checked to fit a new ``arch`` network."""
+    import keras
+
+    from .architectures import build
+
+    try:
+        source = keras.saving.load_model(path, safe_mode=True)
+    except Exception as e:
+        detail = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
+        raise SettingError("init", f"{{setting}} {path}: cannot load it ({detail})", exit_code=1) from None
+    weights = source.get_weights()
+    if [w.shape for w in weights] != [tuple(w.shape) for w in build(arch).weights]:
+        raise SettingError("init", f"{{setting}} {path}: its layers do not match --arch {arch}", exit_code=1)
+    return weights
 
 
 def _fit(p: Prepared, model, callbacks, log):

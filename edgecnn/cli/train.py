@@ -24,8 +24,8 @@ def _per_arch(field: str, fmt=str) -> str:
 
 
 # Options that define a run: with --resume they come from the run's config.json instead.
-RUN_OPTIONS = ("arch", "epochs", "batch_size", "lr", "augment", "styles", "stroke_match", "val_split", "seed", "data", "out",
-               "limit")
+RUN_OPTIONS = ("arch", "epochs", "batch_size", "lr", "augment", "styles", "stroke_match", "init", "val_split", "seed", "data",
+               "out", "limit")
 
 
 @guarded
@@ -38,6 +38,8 @@ def train(
     augment: Optional[bool] = typer.Option(None, "--augment/--no-augment", help=f"Camera-crop augmentation (default: on for {', '.join(n for n, p in PRESETS.items() if p.augment)}, off for the others)"),
     styles: bool = typer.Option(False, "--styles", help="With augmentation: also redraw some 7s crossed and some 1s with a flag or a foot (handwriting MNIST lacks; costs MNIST accuracy, see README)."),
     stroke_match: float = typer.Option(STROKE_MATCH, "--stroke-match", min=0.0, max=1.0, help="With augmentation: share of digits redrawn with the runtime's stroke matching, as the runtime redraws every crop (0, the default, trains the bundled model; 0.35–0.6 read more real-photo rows exactly but cost MNIST 0.04–0.1 pp, see README)."),
+    init: Optional[str] = typer.Option(None, "--init", metavar="MODEL.keras",
+                                       help="Start from this model's weights (same --arch): fine-tuning, e.g. with a lower --lr and fewer --epochs."),
     val_split: float = typer.Option(0.1, "--val-split", min=0.0, max=1.0, help="Fraction (below 1) of training images held out to pick the best epoch."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
     data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
@@ -64,7 +66,8 @@ def train(
         with quiet_tensorflow(verbose, device):
             metrics = resume_training(resume, device=device, log=say)
     else:
-        config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, styles=styles, stroke_match=stroke_match, val_split=val_split,
+        config = TrainConfig(arch=arch, epochs=epochs, batch_size=batch_size, lr=lr, augment=augment, styles=styles, stroke_match=stroke_match, init=init,
+                             val_split=val_split,
                              seed=seed, data=data, out=out, device=device, limit=limit)
         config.resolved()  # option errors before TensorFlow loads
         with quiet_tensorflow(verbose, device):
