@@ -35,6 +35,32 @@ def test_a_one_gets_a_flag_from_its_top():
     assert ay.min() <= ys.min() + 3 and ax.min() < xs.min()  # starts at the top, reaches left of the stem
 
 
+def test_some_crossed_sevens_get_a_foot_like_a_z():
+    seven = _up(7)
+    ys, xs = np.nonzero(seven > 0.5)
+    bottom, h = ys.max(), ys.max() - ys.min()
+    feet = 0
+    for seed in range(20):
+        added = (add_style(seven, 7, np.random.default_rng(seed)) > 0.5) & ~(seven > 0.5)
+        low = added[bottom - 3:]
+        feet += bool(low.any() and np.ptp(np.flatnonzero(low.any(axis=0))) >= 0.2 * h)  # a stroke along the base
+    assert 3 <= feet <= 14  # some, not all
+
+
+def test_a_nine_gets_a_small_head_on_a_long_stem():
+    nine = _up(9)
+    small = add_style(nine, 9, np.random.default_rng(0))
+
+    def extent(img):
+        ys, xs = np.nonzero(img > 0.5)
+        head = ys < ys.min() + 0.3 * (ys.max() - ys.min())
+        return ys.min(), ys.max(), np.ptp(xs[head])
+
+    (t0, b0, w0), (t1, b1, w1) = extent(nine), extent(small)
+    assert abs(t1 - t0) <= 2 and abs(b1 - b0) <= 2  # the same height
+    assert w1 <= 0.85 * w0                          # a narrower head
+
+
 def test_other_digits_and_unlabelled_batches_are_unchanged():
     three = _up(3)
     assert np.array_equal(add_style(three, 3, np.random.default_rng(0)), three)
@@ -45,7 +71,7 @@ def test_other_digits_and_unlabelled_batches_are_unchanged():
     styled = augment_batch(images[:64], np.random.default_rng(5), labels=ys[:64], style_rng=np.random.default_rng(6))
     plain = augment_batch(images[:64], np.random.default_rng(5))
     assert styled.shape == (64, 28, 28, 1) and 0 <= styled.min() and styled.max() <= 1
-    same = [i for i in range(64) if ys[i] not in (1, 7)]
+    same = [i for i in range(64) if ys[i] not in (1, 7, 9)]
     assert np.array_equal(styled[same], plain[same])  # other digits: the very same augmentation
     assert not np.array_equal(styled, plain)          # some 7s and 1s were restyled
 
@@ -67,7 +93,7 @@ def test_training_batches_add_styles_only_when_asked():
                                                  match_rng=np.random.default_rng([0, 5, 0, 0]), match_p=0.6))
     assert not np.array_equal(matched, x0)
     x1, _ = styled[0]
-    others = ~np.isin(y0, (1, 7))
+    others = ~np.isin(y0, (1, 7, 9))
     assert np.array_equal(x1[others], x0[others]) and not np.array_equal(x1, x0)
 
 

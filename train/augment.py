@@ -23,16 +23,21 @@ from .config import STROKE_MATCH as MATCH_P  # share of augmented digits redrawn
 UP = 2  # work at 56×56 so stroke-width changes are finer than one MNIST pixel
 
 
-STYLE_P = 0.2  # share of 7s and 1s redrawn in a continental style
+STYLE_P = 0.2  # share of 7s, 1s and 9s redrawn in a continental style
+FOOT_P = 0.35  # share of crossed 7s also given a foot (Z-shaped)
+HEAD = 0.45    # a 9's head: the top share of its ink height
 
 
 def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
-    """``img`` (float ink in [0, 1], 56×56) with a continental stroke added for its ``label``.
+    """``img`` (float ink in [0, 1], 56×56) redrawn in a style MNIST's writers rarely used, for its ``label``.
 
-    7: a bar across the stem at mid-height. 1: a flag down-left from its top, and sometimes a
-    foot (a base bar, or a short stroke to the right: the L-shaped 1). Strokes are drawn as wide
-    as the digit's own. Other digits are returned unchanged.
+    7: a bar across the stem at mid-height, and sometimes a foot to the right (the Z-shaped 7).
+    1: a flag down-left from its top, and sometimes a foot (a base bar, or a short stroke to the
+    right: the L-shaped 1). 9: a small loop on a long stem (:func:`small_head`). Strokes are drawn
+    as wide as the digit's own. Other digits are returned unchanged.
     """
+    if label == 9:
+        return small_head(img, rng)
     if label not in (1, 7):
         return img
     ys, xs = np.nonzero(img > 0.5)
@@ -53,6 +58,9 @@ def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
         x, half = stem_x(y), rng.uniform(0.15, 0.25) * h
         p, q = (x - half, y + rng.uniform(-2, 2)), (x + half, y + rng.uniform(-2, 2))
         segments = [(p, q)]
+        if rng.random() < FOOT_P:  # the Z-shaped 7: a foot from the stem's end to the right
+            xb = stem_x(bottom - 1)
+            segments.append(((xb, bottom), (xb + rng.uniform(0.25, 0.4) * h, bottom + rng.uniform(-2, 1))))
     else:
         xt = stem_x(top + 1)
         length = rng.uniform(0.25, 0.45) * h
@@ -69,6 +77,32 @@ def add_style(img: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
         cv2.line(out, (int(round(p[0] * 8)), int(round(p[1] * 8))), (int(round(q[0] * 8)), int(round(q[1] * 8))),
                  1.0, width, cv2.LINE_AA, shift=3)
     return out
+
+
+def small_head(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``img`` (a 9) with its head shrunk onto a longer stem: the top ``HEAD`` of its ink height is
+    squeezed to 45–70% of its height and width (towards the stem's top), the stem below stretched to
+    keep the digit's height."""
+    ys, xs = np.nonzero(img > 0.5)
+    if ys.size < 10:
+        return img
+    top, bottom = float(ys.min()), float(ys.max())
+    h = bottom - top
+    split = top + HEAD * h                    # the head's bottom in the source
+    k = rng.uniform(0.45, 0.7)
+    new_split = top + k * HEAD * h           # ... and in the result
+    size = img.shape[0]
+    yo = np.arange(size, dtype=np.float32)
+    # rows: the head's rows come from a k-times taller band, the stem's from a shorter one (piecewise linear)
+    src_y = np.where(yo <= new_split, top + (yo - top) / k,
+                     split + (yo - new_split) * (bottom - split) / max(bottom - new_split, 1.0)).astype(np.float32)
+    cx = float(xs[ys >= split].mean()) if np.any(ys >= split) else float(xs.mean())  # the stem's column
+    xo = np.arange(size, dtype=np.float32)
+    # columns: the head narrowed about the stem, easing to no change down the stem
+    scale = np.where(yo <= new_split, k, np.minimum(1.0, k + (yo - new_split) / max(0.25 * h, 1.0)))
+    map_x = (cx + (xo[None, :] - cx) / scale[:, None]).astype(np.float32)
+    map_y = np.repeat(src_y[:, None], size, axis=1)
+    return cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderValue=0)
 
 
 def camera_crop(digit: np.ndarray, rng: np.random.Generator, label: int | None = None,

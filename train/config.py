@@ -28,7 +28,7 @@ class TrainConfig:
     batch_size: int | None = None
     lr: float | None = None
     augment: bool | None = None
-    styles: bool = False  # with augment: continental 7s and 1s (train/augment.py add_style)
+    styles: bool = False  # with augment: continental 7s, 1s and 9s (train/augment.py add_style)
     stroke_match: float = STROKE_MATCH  # with augment: share of digits redrawn with the runtime's stroke matching
     init: str | None = None  # a .keras model of the same arch whose weights start the run (fine-tuning)
     val_split: float = 0.1
