@@ -9,7 +9,8 @@ classifier, which is asked about the alternatives:
   confidently (``MERGE_SURE``; ``HUG_SURE`` when both pieces read sure on their own) and is
   shaped like one digit.
 * **split** — a candidate wide for its height that reads unsure (or is too wide for one digit)
-  is cut at the thinnest columns of its ink; a cut is kept when both halves read confidently
+  is cut at the thinnest columns of its ink; a cut is kept when both halves hold ink over most of
+  the pair's height (``SPLIT_TALL``: a stroke's tip cut off is no digit) and read confidently
   (``SPLIT_SURE``) and better than the whole.
 
 All alternatives of an image go to the classifier in one batch per pass.
@@ -27,6 +28,7 @@ CONFIDENT = 0.9       # a reading this sure stands
 MERGE_SURE = 0.95     # a merged pair must read at least this sure
 HUG_SURE = 0.995      # ... and this sure when both pieces read confidently on their own
 SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
+SPLIT_TALL = 0.55     # ... and each hold ink over at least this share of the pair's height (not a stroke's tip)
 Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
 
 
@@ -90,6 +92,12 @@ def _cuts(seg: Segmentation, d: Found, count: int = 3) -> list[int]:
     return cuts
 
 
+def _ink_height(own: np.ndarray) -> int:
+    """Rows from the first to the last that hold ink in ``own`` (a boolean mask)."""
+    rows = np.flatnonzero(own.any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 0
+
+
 def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
     conf = probs.max(axis=1)
     tries: list[tuple[int, Found, Found]] = []
@@ -97,7 +105,10 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
         x, y, w, h = d.area_box
         if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
             continue
+        own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
         for c in _cuts(seg, d):
+            if min(_ink_height(own[:, :c]), _ink_height(own[:, c:])) < SPLIT_TALL * h:  # a piece of a stroke
+                continue
             tries.append((i, seg.found((x, y, c, h), d.ids, d.row), seg.found((x + c, y, w - c, h), d.ids, d.row)))
     if not tries:
         return probs

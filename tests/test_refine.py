@@ -66,3 +66,34 @@ def test_open_four_with_its_arm_apart_from_the_stem_is_merged(reader, k):
     img = _page([(four, 150, 50)])
     assert len(segment(img).digits) == 2
     assert reader.read(img).rows == ["4"]
+
+
+def test_a_split_never_cuts_off_a_strokes_tip():
+    """A split keeps only halves that stand as tall as a digit: a 2's hook drawn apart from it (one
+    component with the 2 through a thin join) is no "1", however sure the classifier is of it."""
+    from edgecnn.refine import refine
+    from edgecnn.segment import segment
+
+    two = _sample(2, 4)
+    img = _page([(two, 150, 50)])
+    ys, xs = np.nonzero(img < 128)
+    top, left = ys.min(), xs.min()
+    # a short stroke hanging down-left of the 2's top, joined to it by a hairline
+    cv2.line(img, (left - 45, top + 20), (left - 30, top + 2), 20, 9)
+    cv2.line(img, (left - 30, top + 2), (left + 4, top + 2), 20, 2)
+    seg = segment(img)
+    assert len(seg.digits) == 1
+    x, y, w, h = seg.digits[0].area_box
+    assert w > 0.75 * h  # wide enough to be tried as a pair
+
+    def always_sure(crops):  # a classifier sure of every crop: only the shape rules stop a split
+        out = np.zeros((len(crops), 10), np.float32)
+        out[:, 1] = 1.0
+        return out
+
+    refine(seg, np.full((1, 10), 0.1, np.float32), always_sure)
+    labels = seg.context[1]
+    for d in seg.digits:
+        bx, by, bw, bh = d.area_box
+        rows = np.flatnonzero(np.isin(labels[by: by + bh, bx: bx + bw], d.ids).any(axis=1))
+        assert rows[-1] - rows[0] + 1 >= 0.55 * h
