@@ -7,6 +7,8 @@ import numpy as np
 
 _K3 = np.ones((3, 3), np.uint8)
 _K5 = np.ones((5, 5), np.uint8)
+POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the other decides the polarity
+COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
 
 
@@ -15,14 +17,7 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     h, w = gray.shape
     f = 4 if min(h, w) >= 64 else 1
     small = cv2.resize(gray, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    # polarity: which way do pixels stray from the local median (on an 8× smaller image: cheap)
-    tiny = cv2.resize(small, (max(1, small.shape[1] // 2), max(1, small.shape[0] // 2)), interpolation=cv2.INTER_AREA)
-    k = min(2 * max(1, min(tiny.shape) // 12) + 1, 15)
-    local = cv2.medianBlur(tiny, k) if min(tiny.shape) >= k else np.full_like(tiny, int(np.median(tiny)))
-    diff = tiny.astype(np.int16) - local.astype(np.int16)
-    dark = int((diff < -12).sum())
-    bright = int((diff > 12).sum())
-    polarity = "light" if bright > 1.5 * dark else "dark"
+    polarity = _polarity(small)
     if polarity == "light":
         gray = cv2.bitwise_not(gray)
         small = cv2.bitwise_not(small)
@@ -42,6 +37,26 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if sheet is not None:
         ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
     return ink, polarity
+
+
+def _polarity(small: np.ndarray) -> str:
+    """"dark" ink on light paper or "light" ink on a dark board: which way more pixels stray from the local
+    median (on a 2× smaller image still: cheap), clearly (``POLARITY_CLEAR`` times the other way).
+
+    Strokes wider than the median's window (a digit drawn with a thick brush filling the picture) are
+    the window's majority, so both ways stray alike; then a window a third of the picture's side
+    (``COARSE``), where the paper is the majority again, decides. Dark ink when neither is clear."""
+    tiny = cv2.resize(small, (max(1, small.shape[1] // 2), max(1, small.shape[0] // 2)), interpolation=cv2.INTER_AREA)
+    for k in (min(2 * max(1, min(tiny.shape) // 12) + 1, 15), 2 * max(1, int(min(tiny.shape) * COARSE) // 2) + 1):
+        local = cv2.medianBlur(tiny, k) if min(tiny.shape) >= k else np.full_like(tiny, int(np.median(tiny)))
+        diff = tiny.astype(np.int16) - local.astype(np.int16)
+        dark = int((diff < -12).sum())
+        bright = int((diff > 12).sum())
+        if bright > POLARITY_CLEAR * dark:
+            return "light"
+        if dark > POLARITY_CLEAR * bright:
+            return "dark"
+    return "dark"
 
 
 def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:

@@ -1,0 +1,43 @@
+"""Digits drawn with a thick brush filling the picture (a paint program's canvas, a marker close-up):
+strokes wider than the polarity window must not flip white-on-black into "dark ink"."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.tooling.synth import mnist_test
+
+
+def _canvas(label: int, white_on_black: bool, side: int = 280, fill: float = 0.85, thick: float = 1.6) -> np.ndarray:
+    """An MNIST test digit drawn solid, ``fill`` of a ``side``-px canvas tall, strokes ``thick`` times MNIST's."""
+    images, ys = mnist_test()
+    d = images[np.flatnonzero(ys == label)[0]]
+    rows, cols = np.nonzero(d > 30)
+    d = d[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1].astype(np.float32) / 255
+    s = side * fill / max(d.shape)
+    mask = (cv2.resize(d, (max(1, int(d.shape[1] * s)), max(1, int(d.shape[0] * s)))) > 0.4).astype(np.uint8)
+    mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (int(s * (thick - 1)) | 1,) * 2))
+    img = np.zeros((side, side), np.uint8)
+    y0, x0 = (side - mask.shape[0]) // 2, (side - mask.shape[1]) // 2
+    img[y0: y0 + mask.shape[0], x0: x0 + mask.shape[1]] = mask * 255
+    return cv2.cvtColor(img if white_on_black else 255 - img, cv2.COLOR_GRAY2BGR)
+
+
+@pytest.mark.parametrize("label", range(10))
+def test_thick_white_on_black_digit_is_light_ink(label):
+    from edgecnn.segment import segment
+
+    assert segment(_canvas(label, white_on_black=True)).polarity == "light"
+    assert segment(_canvas(label, white_on_black=False)).polarity == "dark"
+
+
+def test_thick_digits_read_the_same_either_way_round():
+    from edgecnn import DigitReader
+
+    reader = DigitReader(min_confidence=0.0)
+    light = [reader.read(_canvas(v, True)).rows for v in range(10)]
+    dark = [reader.read(_canvas(v, False)).rows for v in range(10)]
+    assert light == dark
+    assert sum(r == [str(v)] for v, r in enumerate(light)) >= 9
