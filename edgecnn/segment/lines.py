@@ -7,6 +7,13 @@ import numpy as np
 
 LINE_FLOOR = 5.0         # a line's ink, averaged along it, stands this far above the paper (scaled on faint pages)
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
+SHARE_SEEN = 0.5         # a line shows at least this share of its length between the strokes that cross it
+PITCH_MIN = 3            # two lines of one band lie at least this many px apart (full size)
+THICK_LOOK = 4           # a line's thickness is measured within this many px of its centre
+RUN_LOOK = 32            # a stroke's width is followed this many px to either side of its darkest pixel
+LEVEL_SPREAD = 2.0       # the lines of one band are at most this many times as dark as the band: darker is a stroke
+TILTS = np.linspace(-0.07, 0.07, 29)  # the tilts tried for the lines of a band (±4°: bands chain runs of ±2°)
+_ACROSS3 = np.ones((3, 1), np.uint8)   # a pixel's neighbours across a (horizontal) line
 
 
 def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1.0) -> np.ndarray | None:
@@ -43,9 +50,9 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
         n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
         for i in range(1, n):
             x, y, bw, bh, _ = stats[i]
-            line = _fit_line(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor)
-            if line is not None and line[2] <= 2 * max(bw, bh) / 25:  # thin: a stroke is thicker for its length
-                family.append((line, max(bw, bh) >= 0.6 * extent))
+            for line, span in _fit_lines(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor, extent):
+                if line[2] <= 2 * span / 25:  # thin: a stroke is thicker for its length
+                    family.append((line, span >= 0.6 * extent))
     spans = [sum(across for _, across in f) for f in families]
     if max(spans) < 2:  # two parallel lines across most of the page
         return None
@@ -81,12 +88,14 @@ def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9)
     return cv2.threshold(run, floor, 255, cv2.THRESH_BINARY)[1]
 
 
-def _fit_line(ink, band, x, y, horizontal: bool, floor: float):
-    """Fit a straight line to the ink of one half-size band.
+def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> list:
+    """Fit straight lines to the ink of one half-size band: one, or several where lines close together merged.
 
-    Returns ``((x0, y0), (x1, y1), thickness, level)`` in full-size pixels, or None. Each column
-    (row, for a vertical line) gives one point, its darkest pixel: the strokes crossing the line
-    touch few columns, and a robust fit ignores them.
+    Returns ``[(((x0, y0), (x1, y1), thickness, level), span), ...]`` in full-size pixels (``span``: the line's
+    length in half-size pixels). Each column (row, for a vertical line) gives a point on every line it crosses,
+    its local maxima above ``floor``; the lines are the (tilt, offset) pairs that many points share, taken best
+    first, each fitted on its own points, robust to the strokes that cross it. A grid finer than the tilt allowance
+    merges its lines into one band, a slanted photo's lines of several tilts too; one fit would run between them.
     """
     h, w = ink.shape
     x0, y0 = 2 * x, 2 * y
@@ -95,17 +104,82 @@ def _fit_line(ink, band, x, y, horizontal: bool, floor: float):
     vals = roi * inside
     if not horizontal:
         vals = vals.T
+    # a line's points: each column's local maxima at half the band's line level or more (the level: the median of
+    # the columns' maxima), so the paper's grain between lines sets none
+    level = float(np.median(vals.max(axis=0)))
+    if _stroke_band(vals, max(floor, 0.5 * level), band.shape[1] if horizontal else band.shape[0]):
+        return []
+    peak = (vals >= cv2.dilate(vals, _ACROSS3)) & (vals > max(floor, 0.5 * level))
+    rows, cols = np.nonzero(peak)
+    # a line crosses at least a third of the page (the runs' length), crossing strokes hide some of it
+    need = max(20, round(SHARE_SEEN * 2 * extent / 3))
+    if rows.size < need:
+        return []
+    # votes: how many points each (tilt, offset) line holds; the best line's points are taken out, and again
+    offsets = np.rint(rows[None, :] - TILTS[:, None] * cols[None, :]).astype(np.int64)
+    base = int(offsets.min())
+    offsets -= base
+    bins = int(offsets.max()) + 1
+    hist = np.stack([np.bincount(o, minlength=bins) for o in offsets])
+    alive = np.ones(rows.size, bool)
+    out = []
+    while True:
+        votes = hist[:, :-2] + hist[:, 1:-1] + hist[:, 2:]  # a 2-px line splits its points over two rows
+        if votes.size == 0:
+            break
+        t, at = np.unravel_index(int(votes.argmax()), votes.shape)
+        if votes[t, at] < need:
+            break
+        # the lines of one band are seen about as well: a further one has half the first one's points or more
+        # (fewer: the strokes of a row of digits that happen to line up)
+        need = max(need, SHARE_SEEN * votes[t, at])
+        mine = alive & (np.abs(offsets[t] - (at + 1)) <= 1)
+        line = _fit_points(vals, rows[mine], cols[mine], x0, y0, horizontal, floor, max(h, w))
+        if line is None or line[0][3] > LEVEL_SPREAD * level:  # too few to fit, or a stroke: out of the vote
+            taken = mine
+        else:
+            _, (a, slope) = line
+            taken = alive & (np.abs(rows - (a + slope * cols)) <= PITCH_MIN - 1)  # its points, ends included
+            span = int(cols[mine].max() - cols[mine].min() + 1) // 2
+            out.append((line[0], span))
+        alive &= ~taken
+        for k in range(len(TILTS)):
+            hist[k] -= np.bincount(offsets[k, taken], minlength=bins)
+    return out
+
+
+def _stroke_band(vals, level: float, length: int) -> bool:
+    """Is the band one thick stroke (a close-up's long 1)? Through each column's darkest pixel, the ink above
+    ``level`` runs thicker than a line's share of the band's ``length`` (half-size px)."""
     at = vals.argmax(axis=0)
     cols = np.arange(vals.shape[1])
-    peak = vals[at, cols]
-    ok = peak > floor
-    if ok.sum() < 20:
+    above = vals > level
+    last = vals.shape[0] - 1
+    steps = np.arange(1, RUN_LOOK + 1)[:, None]
+    run = 1 + sum(np.cumprod(above[np.clip(at[None, :] + d * steps, 0, last), cols[None, :]], axis=0).sum(axis=0)
+                  for d in (-1, 1))
+    return float(np.median(run)) > 2 * length / 25
+
+
+def _fit_points(vals, rows, cols, x0, y0, horizontal: bool, floor: float, size: int):
+    """One line through the points (``rows``, ``cols``) of ``vals`` (lines along its columns).
+
+    Returns ``((end0, end1, thickness, level), (a, slope))``: the line in full-size pixels, and in ``vals``' own
+    coordinates (row = a + slope × col); None for too few points.
+    """
+    if rows.size < 20:
         return None
-    level = float(np.median(peak[ok]))
-    # thickness: per column, the pixels above half the line's level (median over columns)
-    thick = int(np.median((vals[:, ok] > max(floor, 0.5 * level)).sum(axis=0)))
-    pts = np.column_stack([cols[ok], at[ok]]) if horizontal else np.column_stack([at[ok], cols[ok]])
+    peak = vals[rows, cols].astype(np.float32)
+    level = float(np.median(peak))
+    # thickness: per column, the pixels above half the line's level around its point (median over columns)
+    near = np.clip(rows[None, :] + np.arange(-THICK_LOOK, THICK_LOOK + 1)[:, None], 0, vals.shape[0] - 1)
+    thick = int(np.median((vals[near, cols[None, :]] > max(floor, 0.5 * level)).sum(axis=0)))
+    pts = np.column_stack([cols, rows]) if horizontal else np.column_stack([rows, cols])
     vx, vy, cx, cy = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
-    t = 2.0 * max(h, w)
+    # in the band's own coordinates (lines along its columns): row = a + slope * col
+    (du, dv, u, v) = (vx, vy, cx, cy) if horizontal else (vy, vx, cy, cx)
+    slope = dv / du if abs(du) > 1e-6 else 0.0
+    t = 2.0 * size
     cx, cy = cx + x0, cy + y0
-    return ((int(round(cx - t * vx)), int(round(cy - t * vy))), (int(round(cx + t * vx)), int(round(cy + t * vy))), thick, level)
+    ends = ((int(round(cx - t * vx)), int(round(cy - t * vy))), (int(round(cx + t * vx)), int(round(cy + t * vy))))
+    return (*ends, thick, level), (float(v - slope * u), float(slope))
