@@ -48,3 +48,14 @@ def test_digits_on_fine_and_slanted_grids(seed):
     p = make_photo(seed, paper="squared")
     seg = segment(p.image)
     assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
+
+
+@pytest.mark.parametrize("seed", [1120, 1141, 1165])
+def test_a_dense_grid_is_not_taken_for_light_ink(seed):
+    """Shrunk 8× for the polarity check, a dense grid beats into a pattern of bright dots: paper
+    texture, not chalk. The digits on it stay dark ink, and boards stay light ink."""
+    from edgecnn.segment import segment
+    from edgecnn.tooling.synth import make_photo
+
+    assert segment(make_photo(seed, paper="squared").image).polarity == "dark"
+    assert segment(make_photo(1001, paper="squared").image).polarity == "light"  # a board: chalk

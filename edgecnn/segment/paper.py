@@ -9,6 +9,7 @@ _K3 = np.ones((3, 3), np.uint8)
 _K5 = np.ones((5, 5), np.uint8)
 POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the other decides the polarity
 COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
+TEXTURE = 3.0         # light ink strays this many times the paper's mean local deviation
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
 
 
@@ -45,18 +46,26 @@ def _polarity(small: np.ndarray) -> str:
 
     Strokes wider than the median's window (a digit drawn with a thick brush filling the picture) are
     the window's majority, so both ways stray alike; then a window a third of the picture's side
-    (``COARSE``), where the paper is the majority again, decides. Dark ink when neither is clear."""
+    (``COARSE``), where the paper is the majority again, decides. Dark ink when neither is clear.
+    Light ink must also stand out of the paper's own texture: a dense grid shrunk 8× beats into a
+    pattern of bright dots a dozen levels over their neighbours (:func:`_strays`)."""
     tiny = cv2.resize(small, (max(1, small.shape[1] // 2), max(1, small.shape[0] // 2)), interpolation=cv2.INTER_AREA)
     for k in (min(2 * max(1, min(tiny.shape) // 12) + 1, 15), 2 * max(1, int(min(tiny.shape) * COARSE) // 2) + 1):
         local = cv2.medianBlur(tiny, k) if min(tiny.shape) >= k else np.full_like(tiny, int(np.median(tiny)))
         diff = tiny.astype(np.int16) - local.astype(np.int16)
-        dark = int((diff < -12).sum())
-        bright = int((diff > 12).sum())
+        dark, bright = _strays(diff, 12)
         if bright > POLARITY_CLEAR * dark:
-            return "light"
+            dark, bright = _strays(diff, np.maximum(12, TEXTURE * cv2.blur(np.abs(diff).astype(np.float32), (k, k))))
+            if bright > POLARITY_CLEAR * dark:
+                return "light"
         if dark > POLARITY_CLEAR * bright:
             return "dark"
     return "dark"
+
+
+def _strays(diff: np.ndarray, level) -> tuple[int, int]:
+    """How many pixels stray more than ``level`` (a number, or one per pixel) below and above the paper."""
+    return int((diff < -level).sum()), int((diff > level).sum())
 
 
 def sheet_mask(small: np.ndarray, gray: np.ndarray) -> np.ndarray | None:
