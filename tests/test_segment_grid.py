@@ -59,3 +59,27 @@ def test_a_dense_grid_is_not_taken_for_light_ink(seed):
 
     assert segment(make_photo(seed, paper="squared").image).polarity == "dark"
     assert segment(make_photo(1001, paper="squared").image).polarity == "light"  # a board: chalk
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.35, 0.6])
+def test_a_stroke_over_a_line_stays_whole(slope):
+    # a faint stroke (75) over lines of 50 lost nearly all its ink where it lies on a line (a line is subtracted at
+    # 1.4× its level), and bridging across the line misses a stroke that crosses it at a shallow angle (paper on
+    # one side): strong ink on a line joined to its stroke beside the lines is the stroke's
+    ink = _grid(24, 0.0, level=50)
+    y = 206  # a horizontal line's row near x = 250
+    stroke = np.zeros_like(ink)
+    cv2.line(stroke, (150, round(y - 100 * slope)), (350, round(y + 100 * slope)), 75, 3)
+    on_line = (stroke > 0) & (np.abs(np.arange(ink.shape[0])[:, None] - y) <= 2)
+    clean = erase_lines(np.maximum(ink, stroke), (0.0, 2.0), strong=35.0)
+    assert np.median(clean[on_line]) >= 35
+    assert np.count_nonzero(clean[:, :100] > 25) == 0  # the lines away from it, and their crossings, are erased
+
+
+@pytest.mark.parametrize("seed", [1012, 1138, 1177])
+def test_digits_are_not_cut_where_grid_lines_are_erased(seed):
+    # the benchmark's photos of faint digits on a grid: cut along the lines, their pieces read as extra digits or rows
+    # (1012: "05" read "62|21", 1138: a piece of a 5 read as a row of its own, 1177: a row read as two rows)
+    p = make_photo(seed, paper="squared")
+    seg = segment(p.image)
+    assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]

@@ -67,13 +67,14 @@ def find_digits(ink: np.ndarray):
     """
     h, w = ink.shape
     med, sigma, otsu, tail = _hist_stats(ink)
-    clean = erase_lines(ink, (med, sigma), _strength(med, otsu, tail))
+    strength = _strength(med, otsu, tail)
+    clean = erase_lines(ink, (med, sigma), strength, _strong(med, sigma, strength))
     if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
         ink[:] = clean
         _, _, otsu, tail = _hist_stats(ink)
     strength = _strength(med, otsu, tail)
     low = med + max(LOW_FLOOR * strength, 4.0 * sigma)
-    high = max(otsu, med + max(HIGH_FLOOR * strength, 8.0 * sigma), low + 10)
+    high = max(otsu, _strong(med, sigma, strength), low + 10)
     mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
     if cv2.countNonZero(mask) > 0.4 * h * w:  # faint marks everywhere (bleed-through, a smudge): the strong ink only
         low = high
@@ -175,6 +176,11 @@ def _small_digit(box, area: int, big, ref: float) -> bool:
     if h < SMALL_DIGIT_PX or h < 0.8 * w or area >= 0.5 * w * h:
         return False
     return all(max(c[0] - x1, x0 - c[2], c[1] - y1, y0 - c[3]) >= 0.5 * ref for c in big)
+
+
+def _strong(med: float, sigma: float, strength: float) -> float:
+    """The level strong ink reaches at least, whatever Otsu says: ``HIGH_FLOOR`` (scaled) or 8 σ over the paper."""
+    return med + max(HIGH_FLOOR * strength, 8.0 * sigma)
 
 
 def _strength(med: float, otsu: float, tail: float) -> float:

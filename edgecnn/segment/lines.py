@@ -14,9 +14,11 @@ RUN_LOOK = 32            # a stroke's width is followed this many px to either s
 LEVEL_SPREAD = 2.0       # the lines of one band are at most this many times as dark as the band: darker is a stroke
 TILTS = np.linspace(-0.07, 0.07, 29)  # the tilts tried for the lines of a band (±4°: bands chain runs of ±2°)
 _ACROSS3 = np.ones((3, 1), np.uint8)   # a pixel's neighbours across a (horizontal) line
+_K5 = np.ones((5, 5), np.uint8)        # a drawn line's fringe: 2 px either side of it
 
 
-def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1.0) -> np.ndarray | None:
+def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1.0,
+                strong: float | None = None) -> np.ndarray | None:
     """``ink`` with printed rules and grid lines subtracted; None if it has none.
 
     Lines are found on a half-size image: long horizontal or vertical runs (±2° of tilt) whose
@@ -24,8 +26,10 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
     a third of the page long, thin for their length, and two of them parallel and across most of
     the page (a lone margin rule across them counts too), so a digit's long stroke is not taken
     for one. Each line is fitted (robust to the strokes that cross it) and subtracted at
-    ``LINE_KEEP`` times its own ink level; strokes that cross it are bridged over it. On a page of
-    faint ink (``strength`` < 1, see :func:`components._strength`) faint lines count too.
+    ``LINE_KEEP`` times its own ink level; strokes that cross it are bridged over it, and strokes
+    written over it (ink above ``strong``, the page's strong-ink level, joined to strong ink beside
+    the lines) are kept whole. On a page of faint ink (``strength`` < 1, see
+    :func:`components._strength`) faint lines count too.
     """
     h, w = ink.shape
     if min(h, w) < 64:
@@ -64,7 +68,10 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
         for p0, p1, thick, level in family:
             cv2.line(lines, p0, p1, min(255, round(LINE_KEEP * level)), thick + 2, cv2.LINE_8)
         drawn.append((lines, max((f[2] for f in family), default=0)))
-    clean = cv2.subtract(ink, cv2.max(drawn[0][0], drawn[1][0]))
+    printed = cv2.max(drawn[0][0], drawn[1][0])
+    clean = cv2.subtract(ink, printed)
+    if strong is not None:
+        _keep_strokes(ink, printed, clean, strong)
     # a stroke that crosses a line continues on both sides of it: bridge the line's pixels with
     # the lower of the two values just beyond it (paper beside a bare line, ink across a stroke)
     for (lines, thick), horizontal in zip(drawn, (True, False)):
@@ -76,6 +83,26 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             on = lines > 0
             clean[on] = np.maximum(clean[on], bridge[on])
     return clean
+
+
+def _keep_strokes(ink, printed, clean, strong: float) -> None:
+    """Put back into ``clean`` (in place) the strokes written over the ``printed`` lines.
+
+    A line does not show through a stroke written over it: a pixel on a line that is strong ink (over ``strong``)
+    and darker than the line as subtracted, joined through such pixels to strong ink beside the lines (the rest of
+    its stroke), is the stroke's, whole. Bridging across a line misses a stroke that runs along it or crosses it at
+    a shallow angle. A line's own dark stretches, its crossings and specks near it touch no stroke and stay erased.
+    """
+    level = min(255.0, strong)
+    beside = cv2.threshold(ink, level, 255, cv2.THRESH_BINARY)[1]
+    beside[cv2.dilate(printed, _K5) > 0] = 0  # a line's own fringe is no stroke beside it
+    over = cv2.compare(ink, cv2.max(printed, level), cv2.CMP_GT)
+    n, labels = cv2.connectedComponents(cv2.bitwise_or(over, beside), connectivity=8)
+    joined = np.zeros(n, bool)
+    joined[labels[beside > 0]] = True
+    joined[0] = False
+    over[~joined[labels]] = 0
+    cv2.copyTo(ink, over, clean)
 
 
 def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9) -> np.ndarray:
