@@ -147,7 +147,9 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
     base = int(offsets.min())
     offsets -= base
     bins = int(offsets.max()) + 1
-    hist = np.stack([np.bincount(o, minlength=bins) for o in offsets])
+    offsets += (np.arange(len(TILTS)) * bins)[:, None]  # one histogram row per tilt: one bincount for all tilts
+    hist = _votes(offsets, bins)
+    offsets -= (np.arange(len(TILTS)) * bins)[:, None]
     alive = np.ones(rows.size, bool)
     out = []
     while True:
@@ -170,9 +172,13 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
             span = int(cols[mine].max() - cols[mine].min() + 1) // 2
             out.append((line[0], span))
         alive &= ~taken
-        for k in range(len(TILTS)):
-            hist[k] -= np.bincount(offsets[k, taken], minlength=bins)
+        hist -= _votes(offsets[:, taken] + (np.arange(len(TILTS)) * bins)[:, None], bins)
     return out
+
+
+def _votes(keys: np.ndarray, bins: int) -> np.ndarray:
+    """Points per (tilt, offset): ``keys`` holds tilt × ``bins`` + offset, one row per tilt."""
+    return np.bincount(keys.ravel(), minlength=len(TILTS) * bins).reshape(len(TILTS), bins)
 
 
 def _stroke_band(vals, level: float, length: int) -> bool:
