@@ -86,7 +86,7 @@ def test_training_batches_add_styles_only_when_asked():
     x0, y0 = plain[0]
     idx = plain.order[:128]
     # the default (stroke_match 0) draws stroke matching from its own stream and never applies it: the batches of the
-    # runs before it, the bundled model's
+    # runs before it
     assert np.array_equal(x0, augment_batch(images[idx], np.random.default_rng([0, 3, 0, 0])))
     matched, _ = MnistBatches(images[:256], ys[:256], 128, seed=0, augment=True, stroke_match=0.6)[0]
     assert np.array_equal(matched, augment_batch(images[idx], np.random.default_rng([0, 3, 0, 0]),

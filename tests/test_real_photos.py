@@ -18,7 +18,8 @@ def test_development_photos_are_read():
     from edgecnn import DigitReader
 
     errors = total = 0
-    for p, _, reading, edits in read_labelled(PHOTOS, DigitReader()):
+    # as scripts/eval_real_photos.py measures (the figure): every digit's best reading, however unsure
+    for p, _, reading, edits in read_labelled(PHOTOS, DigitReader(min_confidence=0.0)):
         errors += edits
         total += len(p["digits"])
         if p["file"] < "real_09":  # the first eight photos stay exact

@@ -17,7 +17,7 @@ from .presets import PRESETS, check_arch
 
 PROGRESS = ("auto", "bar", "lines", "none")
 STROKE_MATCH = 0.0  # share of augmented digits redrawn with the runtime's stroke matching (README: 0.35–0.6 read
-# more rows of real photos exactly but cost MNIST 0.04–0.1 pp; 0 trains the bundled model)
+# more real photos but cost MNIST 0.04–0.1 pp; the bundled model: 0.35 with --styles, scripts/build_default_model.sh)
 MIN_LIMIT = 10
 
 

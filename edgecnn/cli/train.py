@@ -37,7 +37,7 @@ def train(
     lr: Optional[float] = typer.Option(None, "--lr", min=0.0, max=10.0, help=f"Learning rate, above 0 (default: {_per_arch('lr', lambda v: f'{v:g}')})"),
     augment: Optional[bool] = typer.Option(None, "--augment/--no-augment", help=f"Camera-crop augmentation (default: on for {', '.join(n for n, p in PRESETS.items() if p.augment)}, off for the others)"),
     styles: bool = typer.Option(False, "--styles", help="With augmentation: also redraw some 7s crossed (some Z-shaped), some 1s with a flag or a foot, and some 9s with a small head on a long stem (handwriting MNIST lacks; see README)."),
-    stroke_match: float = typer.Option(STROKE_MATCH, "--stroke-match", min=0.0, max=1.0, help="With augmentation: share of digits redrawn with the runtime's stroke matching, as the runtime redraws every crop (0, the default, trains the bundled model; 0.35–0.6 read more real-photo rows exactly but cost MNIST 0.04–0.1 pp, see README)."),
+    stroke_match: float = typer.Option(STROKE_MATCH, "--stroke-match", min=0.0, max=1.0, help="With augmentation: share of digits redrawn with the runtime's stroke matching, as the runtime redraws every crop (default 0; the bundled model: 0.35 with --styles; reads more real photos, costs MNIST 0.04–0.1 pp, see README)."),
     init: Optional[str] = typer.Option(None, "--init", metavar="MODEL.keras",
                                        help="Start from this model's weights (same --arch): fine-tuning, e.g. with a lower --lr and fewer --epochs."),
     val_split: float = typer.Option(0.1, "--val-split", min=0.0, max=1.0, help="Fraction (below 1) of training images held out to pick the best epoch."),
