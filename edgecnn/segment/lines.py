@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 LINE_FLOOR = 5.0         # a line's ink, averaged along it, stands this far above the paper (scaled on faint pages)
+ACROSS = 0.6             # a line across the page spans this share of it
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 SHARE_SEEN = 0.5         # a line shows at least this share of its length between the strokes that cross it
 PITCH_MIN = 3            # two lines of one band lie at least this many px apart (full size)
@@ -43,20 +44,28 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
     quarter = cv2.resize(small, (sw // 2, sh // 2), interpolation=cv2.INTER_AREA)
     if not any(cv2.countNonZero(_long_runs(quarter, horizontal, paper[0] + 0.5 * margin, smooth=3)) for horizontal in (True, False)):
         return None
-    families = []
+    bands = []
     for horizontal in (True, False):
-        extent = sw if horizontal else sh
         band = _long_runs(small, horizontal, floor)
+        bands.append(cv2.connectedComponentsWithStats(band, connectivity=8)[1:3] if cv2.countNonZero(band) else None)
+    # a line is no longer than its band: with no band across most of the page there can be no two lines across it
+    if not any(b is not None and (b[1][1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
+                                  >= ACROSS * (sw if horizontal else sh)).any()
+               for b, horizontal in zip(bands, (True, False))):
+        return None
+    families = []
+    for found, horizontal in zip(bands, (True, False)):
+        extent = sw if horizontal else sh
         family = []
         families.append(family)
-        if not cv2.countNonZero(band):
+        if found is None:
             continue
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
-        for i in range(1, n):
+        labels, stats = found
+        for i in range(1, len(stats)):
             x, y, bw, bh, _ = stats[i]
             for line, span in _fit_lines(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor, extent):
                 if line[2] <= 2 * span / 25:  # thin: a stroke is thicker for its length
-                    family.append((line, span >= 0.6 * extent))
+                    family.append((line, span >= ACROSS * extent))
     spans = [sum(across for _, across in f) for f in families]
     if max(spans) < 2:  # two parallel lines across most of the page
         return None
