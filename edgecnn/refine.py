@@ -76,11 +76,9 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
     return _rebuild(seg, probs, {i: [(unions[k], union_probs[k])] for i, k in merged.items()}, used)
 
 
-def _cuts(seg: Segmentation, d: Found, count: int = 3) -> list[int]:
-    """Up to ``count`` columns (offsets in the box) where the digit's ink is thinnest, in its middle half."""
-    labels = seg.context[1]
-    x, y, w, h = d.area_box
-    own = np.isin(labels[y: y + h, x: x + w], d.ids)
+def _cuts(own: np.ndarray, count: int = 3) -> list[int]:
+    """Up to ``count`` columns of ``own`` (the digit's pixels in its box) where its ink is thinnest, in its middle half."""
+    w = own.shape[1]
     profile = np.convolve(own.sum(axis=0).astype(np.float32), np.ones(3, np.float32) / 3, mode="same")
     lo, hi = int(0.25 * w), int(0.75 * w)
     cuts: list[int] = []
@@ -106,7 +104,7 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
         if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
             continue
         own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
-        for c in _cuts(seg, d):
+        for c in _cuts(own):
             if min(_ink_height(own[:, :c]), _ink_height(own[:, c:])) < SPLIT_TALL * h:  # a piece of a stroke
                 continue
             tries.append((i, seg.found((x, y, c, h), d.ids, d.row), seg.found((x + c, y, w - c, h), d.ids, d.row)))

@@ -153,12 +153,10 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
         return []
     # votes: how many points each (tilt, offset) line holds; the best line's points are taken out, and again
     offsets = np.rint(rows[None, :] - TILTS[:, None] * cols[None, :]).astype(np.int64)
-    base = int(offsets.min())
-    offsets -= base
+    offsets -= int(offsets.min())
     bins = int(offsets.max()) + 1
-    offsets += (np.arange(len(TILTS)) * bins)[:, None]  # one histogram row per tilt: one bincount for all tilts
-    hist = _votes(offsets, bins)
-    offsets -= (np.arange(len(TILTS)) * bins)[:, None]
+    keys = offsets + (np.arange(len(TILTS)) * bins)[:, None]  # tilt × bins + offset: one bincount for all tilts
+    hist = _votes(keys, bins)
     alive = np.ones(rows.size, bool)
     out = []
     while True:
@@ -181,7 +179,7 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
             span = int(cols[mine].max() - cols[mine].min() + 1) // 2
             out.append((line[0], span))
         alive &= ~taken
-        hist -= _votes(offsets[:, taken] + (np.arange(len(TILTS)) * bins)[:, None], bins)
+        hist -= _votes(keys[:, taken], bins)
     return out
 
 
