@@ -16,6 +16,13 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def first_line(e: BaseException, limit: int = 160) -> str:
+    """What an exception from a library says, for a one-line error: its message's first line (at most ``limit``
+    characters), or its type's name when it says nothing."""
+    text = str(e).strip()
+    return text.splitlines()[0][:limit] if text else type(e).__name__
+
+
 def stdout_gone() -> None:
     """The reader of stdout went away (``edgecnn predict ... | head -1``): point stdout at /dev/null so the
     interpreter's last flush cannot raise BrokenPipeError again, as Python's documentation advises."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import EdgeCNNError
+from .errors import EdgeCNNError, first_line
 from .metadata import MetadataError, ModelInfo, decode
 
 _WARNED: set[str] = set()
@@ -136,8 +136,7 @@ class OnnxModel:
             else:
                 self.session = ort.InferenceSession(data, opts, providers=providers)
         except Exception as e:  # onnxruntime raises its own Fail/InvalidGraph/... types
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EdgeCNNError(f"{self.path}: not a usable ONNX model ({first[:200]})") from None
+            raise EdgeCNNError(f"{self.path}: not a usable ONNX model ({first_line(e, 200)})") from None
         self.device = "cuda" if providers[0].startswith("CUDA") else "cpu"
         try:
             self.info: ModelInfo = decode(dict(self.session.get_modelmeta().custom_metadata_map or {}))
@@ -212,8 +211,7 @@ class OnnxModel:
             if options.terminate:
                 raise EdgeCNNError(f"{self.path}: the model failed when run (stopped after {self.run_budget:g} s on a "
                                    f"batch of {len(x)}; a 28×28 classifier takes milliseconds)") from None
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise EdgeCNNError(f"{self.path}: the model failed when run ({first[:200]})") from None
+            raise EdgeCNNError(f"{self.path}: the model failed when run ({first_line(e, 200)})") from None
         finally:
             _WATCHDOG.forget(job)
         if y.ndim != 2 or y.shape[0] != len(x) or y.shape[1] != len(self.labels):

@@ -13,7 +13,7 @@ import logging
 import os
 from pathlib import Path
 
-from edgecnn.errors import EdgeCNNError
+from edgecnn.errors import EdgeCNNError, first_line
 
 from .config import DEFAULT_OPSET
 
@@ -43,8 +43,7 @@ def load_keras(path: str | os.PathLike):
     try:
         model = keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as e:  # zip/h5/config/deserialization errors all mean "not a usable model"
-        detail = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-        raise EdgeCNNError(f"{path}: not a loadable Keras model ({detail})") from None
+        raise EdgeCNNError(f"{path}: not a loadable Keras model ({first_line(e)})") from None
     if not isinstance(model, keras.Model):
         raise EdgeCNNError(f"{path}: not a Keras model")
     shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None

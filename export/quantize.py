@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
-from edgecnn.errors import EdgeCNNError, SettingError
+from edgecnn.errors import EdgeCNNError, SettingError, first_line
 from edgecnn.tooling.mnist import to_input
 
 CALIBRATION_BATCH = 100
@@ -109,8 +109,7 @@ def quantize(fp32_model: str | Path, int8_out: str | Path, calibration: np.ndarr
         except EdgeCNNError:
             raise
         except Exception as e:
-            detail = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-            raise EdgeCNNError(f"int8 quantization failed: {detail}") from None
+            raise EdgeCNNError(f"int8 quantization failed: {first_line(e, 200)}") from None
 
 
 def _drop_value_info(path: str | Path) -> None:

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from edgecnn.errors import EdgeCNNError, SettingError
+from edgecnn.errors import EdgeCNNError, SettingError, first_line
 from edgecnn.rundir import RunDir
 from edgecnn.tooling.mnist import load_mnist, to_input
 
@@ -192,8 +192,7 @@ def _build_or_resume(p: Prepared):
         try:
             return keras.saving.load_model(p.run.last, safe_mode=True)
         except Exception as e:
-            detail = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-            raise EdgeCNNError(f"{p.run.last}: cannot load it to resume ({detail})") from None
+            raise EdgeCNNError(f"{p.run.last}: cannot load it to resume ({first_line(e)})") from None
 
 
 def _init_weights(path: str, arch: str) -> list:
@@ -205,8 +204,7 @@ def _init_weights(path: str, arch: str) -> list:
     try:
         source = keras.saving.load_model(path, safe_mode=True)
     except Exception as e:
-        detail = str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__
-        raise SettingError("init", f"{{setting}} {path}: cannot load it ({detail})", exit_code=1) from None
+        raise SettingError("init", f"{{setting}} {path}: cannot load it ({first_line(e)})", exit_code=1) from None
     weights = source.get_weights()
     if [w.shape for w in weights] != [tuple(w.shape) for w in build(arch).weights]:
         raise SettingError("init", f"{{setting}} {path}: its layers do not match --arch {arch}", exit_code=1)
