@@ -83,3 +83,20 @@ def test_digits_are_not_cut_where_grid_lines_are_erased(seed):
     p = make_photo(seed, paper="squared")
     seg = segment(p.image)
     assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
+
+
+def test_line_remnants_do_not_set_the_digit_height():
+    # after a fine grid is erased, a few 1 px slivers of its lines stay; when they outnumbered the digits among the
+    # larger pieces, the typical digit height came out at 1 px and every digit was dropped as "taller than the
+    # writing" (bench photo 1006 read nothing)
+    from edgecnn.segment import find_digits
+
+    rng = np.random.default_rng(0)
+    ink = np.zeros((480, 640), np.uint8)
+    for k, text in enumerate("872"):
+        cv2.putText(ink, text, (60 + 40 * k, 400), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 200, 3)
+    for _ in range(12):  # remnants: flat, 9-25 px long, scattered over the page
+        x, y = int(rng.integers(0, 600)), int(rng.integers(0, 300))
+        ink[y, x: x + int(rng.integers(9, 26))] = 120
+    groups, _ = find_digits(ink)
+    assert sorted(box[0] for box, _ in groups) == pytest.approx([60, 100, 140], abs=8)

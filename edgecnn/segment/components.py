@@ -18,6 +18,7 @@ TAIL = 0.995
 SMALL_DIGIT_PX = 16     # a candidate this tall (analysed pixels) may be a digit written small among big ones
 REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
 MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
+FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 
 
 _LEVELS = np.arange(256, dtype=np.float64)
@@ -228,11 +229,15 @@ def _strong_parts(ink, labels, i, box, high, min_area, first: int) -> list | Non
 
 
 def _ref_height(comps) -> float:
-    """Typical digit height: median height of the components carrying most of the ink."""
+    """Typical digit height: median height of the components carrying most of the ink.
+
+    Flat pieces (over ``FLAT`` times as wide as tall: what is left of a printed line, an underline, a dash) are no
+    digit and have no say, so a page's line remnants cannot shrink it to their 1–2 px."""
     if not comps:
         return 1.0
-    areas = [c[4] for c in comps]
-    heights = [c[3] - c[1] for c in comps]
+    shaped = [c for c in comps if c[2] - c[0] <= FLAT * (c[3] - c[1])] or comps
+    areas = [c[4] for c in shaped]
+    heights = [c[3] - c[1] for c in shaped]
     cut = 0.25 * _median(sorted(areas)[-max(1, len(areas) // 2):])
     big = [hh for a, hh in zip(areas, heights) if a >= cut]
     return _median(big) if big else float(max(heights))

@@ -14,6 +14,7 @@ THICK_LOOK = 4           # a line's thickness is measured within this many px of
 RUN_LOOK = 32            # a stroke's width is followed this many px to either side of its darkest pixel
 LEVEL_SPREAD = 2.0       # the lines of one band are at most this many times as dark as the band: darker is a stroke
 TILTS = np.linspace(-0.07, 0.07, 29)  # the tilts tried for the lines of a band (±4°: bands chain runs of ±2°)
+COLUMNS = 256            # a band's lines are fitted on this many of its columns (rows) or a few more, evenly spaced
 _ACROSS3 = np.ones((3, 1), np.uint8)   # a pixel's neighbours across a (horizontal) line
 _K5 = np.ones((5, 5), np.uint8)        # a drawn line's fringe: 2 px either side of it
 
@@ -128,27 +129,31 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
     """Fit straight lines to the ink of one half-size band: one, or several where lines close together merged.
 
     Returns ``[(((x0, y0), (x1, y1), thickness, level), span), ...]`` in full-size pixels (``span``: the line's
-    length in half-size pixels). Each column (row, for a vertical line) gives a point on every line it crosses,
-    its local maxima above ``floor``; the lines are the (tilt, offset) pairs that many points share, taken best
-    first, each fitted on its own points, robust to the strokes that cross it. A grid finer than the tilt allowance
-    merges its lines into one band, a slanted photo's lines of several tilts too; one fit would run between them.
+    length in half-size pixels). Each column (row, for a vertical line; about ``COLUMNS`` of them, evenly spaced)
+    gives a point on every line it crosses, its local maxima above ``floor``; the lines are the (tilt, offset) pairs
+    that many points share, taken best first, each fitted on its own points, robust to the strokes that cross it. A
+    grid finer than the tilt allowance merges its lines into one band, a slanted photo's lines of several tilts too;
+    one fit would run between them.
     """
     h, w = ink.shape
     x0, y0 = 2 * x, 2 * y
     roi = ink[y0: y0 + 2 * band.shape[0], x0: x0 + 2 * band.shape[1]]
     inside = cv2.resize(band.view(np.uint8), (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
     vals = roi * inside
-    if not horizontal:
-        vals = vals.T
+    # a straight line needs no more points: one column in ``step`` (each column's points are its own), the
+    # geometry below in full-size columns (``at * step``)
+    step = max(1, (vals.shape[1] if horizontal else vals.shape[0]) // COLUMNS)
+    vals = np.ascontiguousarray(vals[:, ::step] if horizontal else vals[::step].T)
     # a line's points: each column's local maxima at half the band's line level or more (the level: the median of
     # the columns' maxima), so the paper's grain between lines sets none
     level = float(np.median(vals.max(axis=0)))
     if _stroke_band(vals, max(floor, 0.5 * level), band.shape[1] if horizontal else band.shape[0]):
         return []
     peak = (vals >= cv2.dilate(vals, _ACROSS3)) & (vals > max(floor, 0.5 * level))
-    rows, cols = np.nonzero(peak)
+    rows, at = np.nonzero(peak)
+    cols = at * step
     # a line crosses at least a third of the page (the runs' length), crossing strokes hide some of it
-    need = max(20, round(SHARE_SEEN * 2 * extent / 3))
+    need = max(20, round(SHARE_SEEN * 2 * extent / 3 / step))
     if rows.size < need:
         return []
     # votes: how many points each (tilt, offset) line holds; the best line's points are taken out, and again
@@ -163,21 +168,21 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
         votes = hist[:, :-2] + hist[:, 1:-1] + hist[:, 2:]  # a 2-px line splits its points over two rows
         if votes.size == 0:
             break
-        t, at = np.unravel_index(int(votes.argmax()), votes.shape)
-        if votes[t, at] < need:
+        t, off = np.unravel_index(int(votes.argmax()), votes.shape)
+        if votes[t, off] < need:
             break
-        # the lines of one band are seen about as well: a further one has half the first one's points or more
-        # (fewer: the strokes of a row of digits that happen to line up)
-        need = max(need, SHARE_SEEN * votes[t, at])
-        mine = alive & (np.abs(offsets[t] - (at + 1)) <= 1)
-        line = _fit_points(vals, rows[mine], cols[mine], x0, y0, horizontal, floor, max(h, w))
+        mine = alive & (np.abs(offsets[t] - (off + 1)) <= 1)
+        line = _fit_points(vals, rows[mine], at[mine], step, x0, y0, horizontal, floor, max(h, w))
         if line is None or line[0][3] > LEVEL_SPREAD * level:  # too few to fit, or a stroke: out of the vote
             taken = mine
         else:
             _, (a, slope) = line
             taken = alive & (np.abs(rows - (a + slope * cols)) <= PITCH_MIN - 1)  # its points, ends included
-            span = int(cols[mine].max() - cols[mine].min() + 1) // 2
+            span = int(cols[mine].max() - cols[mine].min() + step) // 2
             out.append((line[0], span))
+            # the lines of one band are seen about as well: a further one has half the first one's points or more
+            # (fewer: the strokes of a row of digits that happen to line up; a stroke sets no bar)
+            need = max(need, SHARE_SEEN * votes[t, off])
         alive &= ~taken
         hist -= _votes(keys[:, taken], bins)
     return out
@@ -201,19 +206,20 @@ def _stroke_band(vals, level: float, length: int) -> bool:
     return float(np.median(run)) > 2 * length / 25
 
 
-def _fit_points(vals, rows, cols, x0, y0, horizontal: bool, floor: float, size: int):
-    """One line through the points (``rows``, ``cols``) of ``vals`` (lines along its columns).
+def _fit_points(vals, rows, at, step: int, x0, y0, horizontal: bool, floor: float, size: int):
+    """One line through the points (``rows``, ``at``) of ``vals`` (lines along its columns, one in ``step``).
 
     Returns ``((end0, end1, thickness, level), (a, slope))``: the line in full-size pixels, and in ``vals``' own
     coordinates (row = a + slope × col); None for too few points.
     """
     if rows.size < 20:
         return None
-    peak = vals[rows, cols].astype(np.float32)
+    peak = vals[rows, at].astype(np.float32)
     level = float(np.median(peak))
     # thickness: per column, the pixels above half the line's level around its point (median over columns)
     near = np.clip(rows[None, :] + np.arange(-THICK_LOOK, THICK_LOOK + 1)[:, None], 0, vals.shape[0] - 1)
-    thick = int(np.median((vals[near, cols[None, :]] > max(floor, 0.5 * level)).sum(axis=0)))
+    thick = int(np.median((vals[near, at[None, :]] > max(floor, 0.5 * level)).sum(axis=0)))
+    cols = at * step
     pts = np.column_stack([cols, rows]) if horizontal else np.column_stack([rows, cols])
     vx, vy, cx, cy = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
     # in the band's own coordinates (lines along its columns): row = a + slope * col
