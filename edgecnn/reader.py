@@ -25,6 +25,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from .lookagain import look_again
 from .refine import refine
 from .segment import MAX_SIDE, Segmentation, segment, unscale_box
 from .settings import CONFIDENCE, check_range
@@ -147,6 +148,7 @@ class DigitReader:
         t1 = time.perf_counter()
         probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
         probs = refine(seg, probs, self.model.predict)
+        probs = look_again(seg.crops, probs, self.model.predict)
         t2 = time.perf_counter()
         labels = self.labels
         digits = []
