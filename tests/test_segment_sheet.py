@@ -65,3 +65,18 @@ def test_the_sheet_found_by_its_edges_is_the_whole_sheet_and_not_the_glare():
     inter = cv2.countNonZero(cv2.bitwise_and(mask, truth))
     assert inter > 0.9 * cv2.countNonZero(truth)           # the shaded part too
     assert cv2.countNonZero(mask) - inter < 0.01 * small.size  # no desk, no glare
+
+
+@pytest.mark.parametrize("seed", [3047, 3196])
+def test_uneven_light_on_a_squared_page_is_no_sheet_edge(seed):
+    """Glare or a patchy shade splits a squared page filling the view into a bright and a dim part, and the grid's
+    sharp lines along the split passed for a paper edge: the bright part was taken for the sheet and the digits in
+    the dim part were cut away with the "desk" (3047 read the grid as 60 digits, 3196 read one). Beyond a sheet's
+    outline the desk is darker; here it is paper."""
+    from edgecnn.tooling.synth import make_photo
+
+    p = make_photo(seed, paper="squared")
+    gray = cv2.cvtColor(p.image, cv2.COLOR_BGR2GRAY)
+    h, w = gray.shape
+    assert sheet_mask(cv2.resize(gray, (w // 4, h // 4), interpolation=cv2.INTER_AREA), gray) is None
+    assert [len(r) for r in segment(p.image).rows] == [len(r) for r in p.rows]

@@ -11,6 +11,7 @@ POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the o
 COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
 TEXTURE = 3.0         # light ink strays this many times the paper's mean local deviation
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
+EDGE_STEP = 15.0  # a sheet's paper, just inside its outline, is this many levels brighter than what lies just outside
 
 
 def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
@@ -128,7 +129,24 @@ def _bright_sheet(small: np.ndarray, bright: np.ndarray, level: float, sharp: _S
     edge = np.zeros_like(small)
     cv2.drawContours(edge, outline, -1, 255, 5)
     share = sharp.share(hull, edge)
-    return (sheet if share >= 0.6 else None), share
+    # a sheet's outline steps down to the desk; the bright side of uneven light on one page has paper beyond it
+    # too (a grid's or a rule's sharp lines along the split pass the sharpness test)
+    return (sheet if share >= 0.6 and _step(small, sheet) >= EDGE_STEP else None), share
+
+
+def _step(small: np.ndarray, sheet: np.ndarray, reach: int = 4) -> float:
+    """How much brighter ``small`` is just inside ``sheet``'s outline than just outside it (medians over rings
+    ``reach`` px wide, away from the image border). A paper edge steps by tens of levels. Where uneven light
+    splits one page (glare, a patchy shade), the split runs through paper; a grid's or a rule's sharp lines
+    along it do not make it an edge."""
+    inside = cv2.subtract(sheet, cv2.erode(sheet, _K3, iterations=reach))
+    outside = cv2.subtract(cv2.dilate(sheet, _K3, iterations=reach), sheet)
+    away = np.zeros_like(sheet)
+    away[3:-3, 3:-3] = 255
+    inside, outside = cv2.bitwise_and(inside, away), cv2.bitwise_and(outside, away)
+    if not cv2.countNonZero(inside) or not cv2.countNonZero(outside):
+        return 0.0
+    return float(np.median(small[inside > 0])) - float(np.median(small[outside > 0]))
 
 
 class _Sharp:
