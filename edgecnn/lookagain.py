@@ -9,7 +9,7 @@ nearly all of a camera frame's, are not read again; the unsure ones of an image 
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -30,17 +30,17 @@ def views(crop: np.ndarray) -> list[np.ndarray]:
     return [crop] + [cv2.warpAffine(crop, m, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderValue=0) for m in _MOVES]
 
 
-def look_again(crops: np.ndarray, probs: np.ndarray, classify: Callable[[np.ndarray], np.ndarray],
+def look_again(crops: Sequence[np.ndarray], probs: np.ndarray, classify: Callable[[np.ndarray], np.ndarray],
                unsure: float = UNSURE) -> np.ndarray:
     """``probs`` with each row under ``unsure`` replaced by the mean over :func:`views` of its crop.
 
-    ``crops``: N×28×28(×1) float32, ``probs``: N×classes; ``classify`` maps a batch of crops to probabilities.
+    ``crops``: the 28×28 float32 crops (any sequence, one per row of ``probs``: N×classes); ``classify`` maps an
+    N×28×28×1 batch to probabilities.
     """
     low = np.flatnonzero(probs.max(axis=1) < unsure) if len(probs) else np.zeros(0, np.intp)
     if low.size == 0:
         return probs
-    flat = crops.reshape(len(crops), SIZE, SIZE)
-    batch = np.stack([v for i in low for v in views(flat[i])])[..., None]
+    batch = np.stack([v for i in low for v in views(np.reshape(crops[i], (SIZE, SIZE)))])[..., None]
     out = probs.copy()
     out[low] = classify(batch).reshape(low.size, -1, probs.shape[1]).mean(axis=1)
     return out

@@ -25,7 +25,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from .lookagain import look_again
+from . import lookagain
 from .refine import refine
 from .segment import MAX_SIDE, Segmentation, segment, unscale_box
 from .settings import CONFIDENCE, check_range
@@ -108,6 +108,7 @@ class DigitReader:
             ``max_side`` is the segmenter's business).
         classifier: any object with ``predict(crops) → probabilities`` (N×28×28×1 float32 in, N×classes
             out) and ``labels``, in place of the ONNX model (then ``model``, ``threads``, ``device`` are unused).
+        look_again: read unsure digits again, moved a little, and average (:mod:`edgecnn.lookagain`).
 
     Raises:
         EdgeCNNError: an unusable model or option (``exit_code`` 2 for options).
@@ -116,7 +117,7 @@ class DigitReader:
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
                  device: str = "cpu", max_side: int = MAX_SIDE, *,
                  segmenter: Callable[[np.ndarray], Segmentation] | None = None,
-                 classifier: Classifier | None = None):
+                 classifier: Classifier | None = None, look_again: bool = True):
         check_range("min_confidence", float(min_confidence), *CONFIDENCE)  # the CLI's range comes from CONFIDENCE too
         if classifier is None:
             from .onnxmodel import OnnxModel
@@ -126,6 +127,7 @@ class DigitReader:
         self.min_confidence = float(min_confidence)
         self.max_side = max_side
         self.segmenter = segmenter or functools.partial(segment, max_side=max_side)
+        self.look_again = look_again
 
     @property
     def labels(self) -> list[str]:
@@ -148,7 +150,8 @@ class DigitReader:
         t1 = time.perf_counter()
         probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
         probs = refine(seg, probs, self.model.predict)
-        probs = look_again(seg.crops, probs, self.model.predict)
+        if self.look_again:
+            probs = lookagain.look_again([d.crop for d in seg.digits], probs, self.model.predict)
         t2 = time.perf_counter()
         labels = self.labels
         digits = []

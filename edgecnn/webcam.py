@@ -25,6 +25,10 @@ from typing import Callable, TextIO
 
 import numpy as np
 
+# The tracker votes over frames, many views of each digit: a second look within a frame (edgecnn.lookagain, for
+# photos) would add ~0.2 ms to a frame with an unsure digit and change nothing the tracker does not.
+LOOK_AGAIN = False
+
 @dataclass
 class Options:
     source: str | int = 0
@@ -101,7 +105,7 @@ def run(opts: Options, *, out: TextIO | None = None, say: Callable[[str], None] 
     if reader is None:
         from .reader import DigitReader
 
-        reader = DigitReader(opts.model, threads=opts.threads, min_confidence=opts.min_confidence)
+        reader = DigitReader(opts.model, threads=opts.threads, min_confidence=opts.min_confidence, look_again=LOOK_AGAIN)
     if source is None:  # first: a source that won't open is the one error line
         source = FrameSource(opts.source, opts.width, opts.height)
     show = opts.show and display_available()

@@ -41,11 +41,12 @@ def webcam(
     import warnings
 
     from ..reader import DigitReader
-    from ..webcam import Options, run
+    from ..webcam import LOOK_AGAIN, Options, run
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime_device(device))
+        reader = DigitReader(model, threads=threads, min_confidence=min_confidence, device=runtime_device(device),
+                             look_again=LOOK_AGAIN)
     for w in caught:
         say(f"warning: {w.message}")
     check_device(device, reader.model.session)

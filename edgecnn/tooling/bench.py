@@ -289,16 +289,18 @@ def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
     that model's reader on a blank frame (nearly black, with compression blocks a few levels apart).
     """
     from ..reader import DigitReader
+    from ..webcam import LOOK_AGAIN
     from .baseline import straightforward
     from .frametime import time_reads
     from .synth import make_photo
 
     photo = next(p for p in (make_photo(seed, size=(640, 480), rows=1, per_row=6, polarity="dark") for seed in range(1, 100))
                  if len(p.digits) == 6)
-    readers = {name: DigitReader(path, threads=s.threads, min_confidence=0.0) for name, path in models.items()}
+    readers = {name: DigitReader(path, threads=s.threads, min_confidence=0.0, look_again=LOOK_AGAIN)  # as the webcam reads
+               for name, path in models.items()}
     main = next((n for n in models if "int8" in n), next(iter(models)))
     readers[f"{BASELINE} ({main})"] = DigitReader(models[main], threads=s.threads, min_confidence=0.0,
-                                                  segmenter=straightforward)
+                                                  segmenter=straightforward, look_again=False)
     timings = time_reads(readers, [photo.image], repeat=s.frame_calls, warmup=s.warmup)  # interleaved
     blank = time_reads({f"{BLANK} ({main})": readers[main]}, [blank_frame()], repeat=s.frame_calls, warmup=s.warmup)
     out = []

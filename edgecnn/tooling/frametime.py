@@ -77,14 +77,15 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {args.core})
     cv2.setNumThreads(1)
     from ..reader import DigitReader
+    from ..webcam import LOOK_AGAIN
 
-    reader = DigitReader(args.model, threads=1, min_confidence=0.0)
+    reader = DigitReader(args.model, threads=1, min_confidence=0.0, look_again=LOOK_AGAIN)  # as the webcam reads
     frames, truth = sheets(args.frames, args.seed)
     found = [len(reader.read(f).digits) for f in frames]
     right = sum(reader.read(f).rows == t for f, t in zip(frames, truth))
     from .baseline import straightforward
 
-    base = DigitReader(args.model, threads=1, min_confidence=0.0, segmenter=straightforward)
+    base = DigitReader(args.model, threads=1, min_confidence=0.0, segmenter=straightforward, look_again=False)
     both = time_reads({"model": reader, "base": base}, frames, args.repeat, warmup=1)  # interleaved
     reads, base_wall = both["model"], np.asarray([r["wall"] for r in both["base"]])
     wall, cpu, seg, inf = (np.asarray([r[k] for r in reads]) for k in ("wall", "cpu", "segment", "infer"))
