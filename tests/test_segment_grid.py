@@ -50,6 +50,14 @@ def test_digits_on_fine_and_slanted_grids(seed):
     assert [len(r) for r in seg.rows] == [len(r) for r in p.rows]
 
 
+def test_a_tilted_fine_grid_keeps_its_vertical_lines():
+    # photographed at a tilt, a fine grid's horizontal lines cross every few rows of the (page-wide) vertical band at
+    # a slant; their long runs there passed for one thick stroke, no vertical line was erased and the lines joined
+    # the two rows' digits into three tall ones (bench photo 5148 read "752")
+    p = make_photo(5148, paper="squared")
+    assert [len(r) for r in segment(p.image).rows] == [len(r) for r in p.rows]
+
+
 @pytest.mark.parametrize("seed", [1120, 1141, 1165])
 def test_a_dense_grid_is_not_taken_for_light_ink(seed):
     """Shrunk 8× for the polarity check, a dense grid beats into a pattern of bright dots: paper

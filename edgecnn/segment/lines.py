@@ -55,6 +55,7 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
                for b, horizontal in zip(bands, (True, False))):
         return None
     families = []
+    bare = None  # the ink without the horizontal lines, for the vertical lines' stroke check
     for found, horizontal in zip(bands, (True, False)):
         extent = sw if horizontal else sh
         family = []
@@ -64,20 +65,19 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
         labels, stats = found
         for i in range(1, len(stats)):
             x, y, bw, bh, _ = stats[i]
-            for line, span in _fit_lines(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor, extent):
+            for line, span in _fit_lines(ink, labels[y: y + bh, x: x + bw] == i, x, y, horizontal, floor, extent, bare):
                 if line[2] <= 2 * span / 25:  # thin: a stroke is thicker for its length
                     family.append((line, span >= ACROSS * extent))
+        if horizontal and family:
+            # on a fine grid photographed at a tilt, a horizontal line crosses every few rows of a vertical band at
+            # a slant, and its long runs there passed for a thick stroke: the check looks past them
+            bare = cv2.subtract(ink, _draw([line for line, _ in family], ink))
     spans = [sum(across for _, across in f) for f in families]
     if max(spans) < 2:  # two parallel lines across most of the page
         return None
     # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
     families = [[line for line, across in f if across or count >= 2] for f, count in zip(families, spans)]
-    drawn = []
-    for family in families:
-        lines = np.zeros_like(ink)
-        for p0, p1, thick, level in family:
-            cv2.line(lines, p0, p1, min(255, round(LINE_KEEP * level)), thick + 2, cv2.LINE_8)
-        drawn.append((lines, max((f[2] for f in family), default=0)))
+    drawn = [(_draw(family, ink), max((f[2] for f in family), default=0)) for family in families]
     printed = cv2.max(drawn[0][0], drawn[1][0])
     clean = cv2.subtract(ink, printed)
     if strong is not None:
@@ -93,6 +93,15 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             on = lines > 0
             clean[on] = np.maximum(clean[on], bridge[on])
     return clean
+
+
+def _draw(lines: list, like: np.ndarray) -> np.ndarray:
+    """The printed ``lines`` ((end0, end1, thickness, level), ...) drawn as they are subtracted: ``LINE_KEEP`` times
+    their level, a pixel wider on each side."""
+    out = np.zeros_like(like)
+    for p0, p1, thick, level in lines:
+        cv2.line(out, p0, p1, min(255, round(LINE_KEEP * level)), thick + 2, cv2.LINE_8)
+    return out
 
 
 def _keep_strokes(ink, printed, clean, strong: float) -> None:
@@ -125,7 +134,7 @@ def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9)
     return cv2.threshold(run, floor, 255, cv2.THRESH_BINARY)[1]
 
 
-def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> list:
+def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bare=None) -> list:
     """Fit straight lines to the ink of one half-size band: one, or several where lines close together merged.
 
     Returns ``[(((x0, y0), (x1, y1), thickness, level), span), ...]`` in full-size pixels (``span``: the line's
@@ -133,21 +142,21 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
     gives a point on every line it crosses, its local maxima above ``floor``; the lines are the (tilt, offset) pairs
     that many points share, taken best first, each fitted on its own points, robust to the strokes that cross it. A
     grid finer than the tilt allowance merges its lines into one band, a slanted photo's lines of several tilts too;
-    one fit would run between them.
+    one fit would run between them. ``bare``: the ink without the other direction's lines, for the check that the
+    band is no thick stroke.
     """
     h, w = ink.shape
     x0, y0 = 2 * x, 2 * y
-    roi = ink[y0: y0 + 2 * band.shape[0], x0: x0 + 2 * band.shape[1]]
-    inside = cv2.resize(band.view(np.uint8), (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
-    vals = roi * inside
+    inside = band.view(np.uint8)
     # a straight line needs no more points: one column in ``step`` (each column's points are its own), the
     # geometry below in full-size columns (``at * step``)
-    step = max(1, (vals.shape[1] if horizontal else vals.shape[0]) // COLUMNS)
-    vals = np.ascontiguousarray(vals[:, ::step] if horizontal else vals[::step].T)
+    step = max(1, 2 * (band.shape[1] if horizontal else band.shape[0]) // COLUMNS)
+    vals = _band_values(ink, inside, x0, y0, horizontal, step)
     # a line's points: each column's local maxima at half the band's line level or more (the level: the median of
     # the columns' maxima), so the paper's grain between lines sets none
     level = float(np.median(vals.max(axis=0)))
-    if _stroke_band(vals, max(floor, 0.5 * level), band.shape[1] if horizontal else band.shape[0]):
+    check = vals if bare is None else _band_values(bare, inside, x0, y0, horizontal, step)
+    if _stroke_band(check, max(floor, 0.5 * level), band.shape[1] if horizontal else band.shape[0]):
         return []
     peak = (vals >= cv2.dilate(vals, _ACROSS3)) & (vals > max(floor, 0.5 * level))
     rows, at = np.nonzero(peak)
@@ -186,6 +195,14 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int) -> 
         alive &= ~taken
         hist -= _votes(keys[:, taken], bins)
     return out
+
+
+def _band_values(ink, inside, x0, y0, horizontal: bool, step: int) -> np.ndarray:
+    """The full-size ``ink`` inside a half-size band mask (``inside``, at ``x0``, ``y0`` full size), lines along
+    its columns (transposed for vertical lines), one column in ``step``."""
+    roi = ink[y0: y0 + 2 * inside.shape[0], x0: x0 + 2 * inside.shape[1]]
+    vals = roi * cv2.resize(inside, (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return np.ascontiguousarray(vals[:, ::step] if horizontal else vals[::step].T)
 
 
 def _votes(keys: np.ndarray, bins: int) -> np.ndarray:
