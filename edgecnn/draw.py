@@ -81,7 +81,9 @@ def _place_labels(img, digits, avoid, scale, thick):
 
 
 def _rows_panel(img, rows, boxes, scale, thick):
-    """Where the 'row N: …' lines go: the image corner that covers the fewest digit boxes (and their labels)."""
+    """Where the 'row N: …' lines go: the image corner that covers the fewest digit boxes (and their labels).
+
+    Returns the lines, the panel's rectangle, the line step and how many digits it still hides."""
     lines = [f"row {i + 1}: {row}" for i, row in enumerate(rows)]
     sizes = [cv2.getTextSize(t, FONT, scale, thick) for t in lines]
     step = max(th + base for (_, th), base in sizes) + 4
@@ -89,16 +91,19 @@ def _rows_panel(img, rows, boxes, scale, thick):
     h, w = img.shape[:2]
     grown = [(x0, y0 - step, x1, y1) for x0, y0, x1, y1 in boxes]  # a box's label sits above it
     corners = [(0, 0), (w - pw, 0), (w - pw, h - ph), (0, h - ph)]
-    x, y = min(corners, key=lambda c: sum(_overlap((c[0], c[1], c[0] + pw, c[1] + ph), b) for b in grown))
-    x, y = max(0, x), max(0, y)
-    return lines, (x, y, x + pw, y + ph), step
+    hidden = [[_overlap((x, y, x + pw, y + ph), b) for b in grown] for x, y in corners]
+    best = min(range(len(corners)), key=lambda k: sum(hidden[k]))
+    x, y = max(0, corners[best][0]), max(0, corners[best][1])
+    return lines, (x, y, x + pw, y + ph), step, sum(a > 0 for a in hidden[best])
 
 
-def annotate(image, reading, *, show_rows: bool = True) -> np.ndarray:
+def annotate(image, reading, *, show_rows: bool = True, margin: bool = False) -> np.ndarray:
     """A BGR copy of ``image`` with each digit's box, label and confidence, and the reading per row.
 
     Green: confident; orange: below 0.9; red: unknown (``?``). The rows panel goes in the corner that hides the
     fewest digits; labels go above their box, else below or inside it, in smaller type before overlapping.
+    With ``margin`` (a saved picture, whose size may change; not a video frame), a panel that would hide a digit
+    goes in a white margin right of the picture instead.
     """
     img = _bgr(image).copy()
     scale = max(0.4, min(img.shape[:2]) / 600)
@@ -108,6 +113,11 @@ def annotate(image, reading, *, show_rows: bool = True) -> np.ndarray:
     panel = None
     if show_rows and reading.rows:
         panel = _rows_panel(img, reading.rows, boxes, scale, max(1, thick // 2))
+        if margin and panel[3]:
+            h, w = img.shape[:2]
+            pw, ph = panel[1][2] - panel[1][0], panel[1][3] - panel[1][1]
+            img = cv2.copyMakeBorder(img, 0, max(0, ph - h), 0, pw, cv2.BORDER_CONSTANT, value=WHITE)
+            panel = (panel[0], (w, 0, w + pw, ph), panel[2], 0)
         taken.append(panel[1])
     labels = _place_labels(img, reading.digits, taken, scale * 0.8, max(1, thick // 2))
     for d, (x0, y0, x1, y1) in zip(reading.digits, boxes):
@@ -117,7 +127,7 @@ def annotate(image, reading, *, show_rows: bool = True) -> np.ndarray:
         color = RED if d.label == "?" else GREEN if d.confidence >= 0.9 else ORANGE
         _draw_text(img, text, rect, color, s, t)
     if panel is not None:
-        lines, (px, py, px1, py1), step = panel
+        lines, (px, py, px1, py1), step, _ = panel
         cv2.rectangle(img, (px, py), (px1, py1), WHITE, -1)
         for i, line in enumerate(lines):
             cv2.putText(img, line, (px + 4, py + step * (i + 1) - 2), FONT, scale, BLACK, max(1, thick // 2), cv2.LINE_AA)

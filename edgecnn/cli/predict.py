@@ -295,7 +295,7 @@ def _save(folder: Path, name: Path, source: Path, reading, crops: bool) -> list[
     ext = source.suffix.lower() if source.suffix.lower() in KEPT_FORMATS else ".png"
     quality = {".jpg": (cv2.IMWRITE_JPEG_QUALITY, 90), ".jpeg": (cv2.IMWRITE_JPEG_QUALITY, 90),
                ".webp": (cv2.IMWRITE_WEBP_QUALITY, 90)}.get(ext, ())
-    put(".annotated", annotate(read_image(source), reading), ext, quality)
+    put(".annotated", annotate(read_image(source), reading, margin=True), ext, quality)
     if reading.digits:
         put(".crops", mosaic(reading))
     if crops:

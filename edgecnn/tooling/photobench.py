@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         exact += r.rows == p.rows
         if (e or not ok_count) and args.save_failures:
             args.save_failures.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(args.save_failures / f"{args.seed + i}.png"), annotate(p.image, r))
+            cv2.imwrite(str(args.save_failures / f"{args.seed + i}.png"), annotate(p.image, r, margin=True))
             if r.digits:
                 cv2.imwrite(str(args.save_failures / f"{args.seed + i}.crops.png"), mosaic(r))
             print(f"seed {args.seed + i}: truth {'|'.join(p.rows)} read {'|'.join(r.rows)}")

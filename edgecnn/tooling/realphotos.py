@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{p['file']:<14} truth {'|'.join(p['rows']):<14} read {'|'.join(r.rows):<14} edits {e}  conf [{conf}]")
         if args.save:
             args.save.mkdir(parents=True, exist_ok=True)
-            cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.annotated.png"), annotate(read_image(path), r))
+            cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.annotated.png"), annotate(read_image(path), r, margin=True))
             if r.digits:
                 cv2.imwrite(str(args.save / f"{Path(p['file']).stem}.crops.png"), mosaic(r))
     acc = 1 - errors / max(total, 1)
