@@ -28,7 +28,8 @@ CONFIDENT = 0.9       # a reading this sure stands
 MERGE_SURE = 0.95     # a merged pair must read at least this sure
 HUG_SURE = 0.995      # ... and this sure when both pieces read confidently on their own
 SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
-SPLIT_TALL = 0.55     # ... and each hold ink over at least this share of the pair's height (not a stroke's tip)
+SPLIT_TALL = 0.55     # ... and each hold ink in at least this share of the pair's rows (not a stroke's tip)
+SPLIT_CROSS = 2       # a cut goes through at most this many strokes (where two digits touch), not a digit's loops
 Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
 
 
@@ -91,9 +92,14 @@ def _cuts(own: np.ndarray, count: int = 3) -> list[int]:
 
 
 def _ink_height(own: np.ndarray) -> int:
-    """Rows from the first to the last that hold ink in ``own`` (a boolean mask)."""
-    rows = np.flatnonzero(own.any(axis=1))
-    return int(rows[-1] - rows[0] + 1) if rows.size else 0
+    """Rows that hold ink in ``own`` (a boolean mask): the bars of a Z-shaped stroke's end, cut off, hold few."""
+    return int(np.count_nonzero(own.any(axis=1)))
+
+
+def _crossings(column: np.ndarray) -> int:
+    """Strokes a cut down ``column`` (a boolean mask column) goes through: its runs of ink."""
+    c = column.astype(np.int8)
+    return int(c[0]) + int(np.count_nonzero(np.diff(c) == 1))
 
 
 def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
@@ -106,6 +112,8 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
         own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
         for c in _cuts(own):
             if min(_ink_height(own[:, :c]), _ink_height(own[:, c:])) < SPLIT_TALL * h:  # a piece of a stroke
+                continue
+            if _crossings(own[:, c]) > SPLIT_CROSS:  # through one digit's loops (an 8 is no 1 beside a 3)
                 continue
             tries.append((i, seg.found((x, y, c, h), d.ids, d.row), seg.found((x + c, y, w - c, h), d.ids, d.row)))
     if not tries:

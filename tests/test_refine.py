@@ -97,3 +97,15 @@ def test_a_split_never_cuts_off_a_strokes_tip():
         bx, by, bw, bh = d.area_box
         rows = np.flatnonzero(np.isin(labels[by: by + bh, bx: bx + bw], d.ids).any(axis=1))
         assert rows[-1] - rows[0] + 1 >= 0.55 * h
+
+
+@pytest.mark.parametrize("seed, what", [(7048, "a 2 with a long flat tail: its top bar and tail ends, cut off, read 2"),
+                                        (7241, "an 8 cut down its middle read as a 1 beside a 3")])
+def test_a_split_needs_two_digits_touching_not_one_digit_cut(reader, seed, what):
+    """A cut half holds ink in most of the pair's rows (two bars' ends hold few), and the cut goes through at most
+    two strokes where two digits touch (down an 8's middle it goes through three): the benchmark photos where a
+    sure classifier split one digit in two."""
+    from edgecnn.tooling.synth import make_photo
+
+    p = make_photo(seed)
+    assert [len(r) for r in reader.read(p.image).rows] == [len(r) for r in p.rows], what
