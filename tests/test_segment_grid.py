@@ -58,6 +58,15 @@ def test_a_tilted_fine_grid_keeps_its_vertical_lines():
     assert [len(r) for r in segment(p.image).rows] == [len(r) for r in p.rows]
 
 
+@pytest.mark.parametrize("seed", [9019, 9186])
+def test_a_row_of_digits_along_a_line_is_not_taken_for_it(seed):
+    # a row of marker digits written along a grid line filled most of that line's band, so the band's level was
+    # theirs, and their strokes that line up passed for lines of it (thick, dark): subtracted, they cut every
+    # digit of the row in two. A page's lines are printed alike: far darker than most, it is no line
+    p = make_photo(seed, paper="squared")
+    assert [len(r) for r in segment(p.image).rows] == [len(r) for r in p.rows]
+
+
 @pytest.mark.parametrize("seed", [1120, 1141, 1165])
 def test_a_dense_grid_is_not_taken_for_light_ink(seed):
     """Shrunk 8× for the polarity check, a dense grid beats into a pattern of bright dots: paper

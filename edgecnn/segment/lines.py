@@ -72,6 +72,7 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             # on a fine grid photographed at a tilt, a horizontal line crosses every few rows of a vertical band at
             # a slant, and its long runs there passed for a thick stroke: the check looks past them
             bare = cv2.subtract(ink, _draw([line for line, _ in family], ink))
+    families = [_alike(f) for f in families]
     spans = [sum(across for _, across in f) for f in families]
     if max(spans) < 2:  # two parallel lines across most of the page
         return None
@@ -93,6 +94,16 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             on = lines > 0
             clean[on] = np.maximum(clean[on], bridge[on])
     return clean
+
+
+def _alike(family: list) -> list:
+    """The ``family``'s ``(line, across)`` pairs without those far darker than most: a page's lines are printed
+    alike, and a line ``LEVEL_SPREAD`` times as dark as their median is a row of strokes that lines up (a row of
+    marker digits along a grid line, which the line's band then held mostly)."""
+    if len(family) < 3:
+        return family
+    typical = float(np.median([line[3] for line, _ in family]))
+    return [(line, across) for line, across in family if line[3] <= LEVEL_SPREAD * typical]
 
 
 def _draw(lines: list, like: np.ndarray) -> np.ndarray:
