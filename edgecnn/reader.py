@@ -26,7 +26,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from . import lookagain
-from .refine import refine
+from .refine import drop_marks, refine
 from .segment import MAX_SIDE, Segmentation, segment, unscale_box
 from .settings import CONFIDENCE, check_range
 
@@ -152,6 +152,7 @@ class DigitReader:
         probs = refine(seg, probs, self.model.predict)
         if self.look_again:
             probs = lookagain.look_again([d.crop for d in seg.digits], probs, self.model.predict)
+        probs = drop_marks(seg, probs)
         t2 = time.perf_counter()
         labels = self.labels
         digits = []

@@ -1,6 +1,6 @@
-"""Classifier-guided repair of a segmentation: merge a digit broken in two, split digits that touch.
+"""Classifier-guided repair of a segmentation: merge a digit broken in two, split digits that touch, drop marks.
 
-Segmentation proposes candidates from ink alone. Two mistakes it cannot see are settled by the
+Segmentation proposes candidates from ink alone. Mistakes it cannot see are settled by the
 classifier, which is asked about the alternatives:
 
 * **merge** — neighbours in a row that overlap side by side (an open 4 drawn in two strokes, a
@@ -9,9 +9,12 @@ classifier, which is asked about the alternatives:
   confidently (``MERGE_SURE``; ``HUG_SURE`` when both pieces read sure on their own) and is
   shaped like one digit.
 * **split** — a candidate wide for its height that reads unsure (or is too wide for one digit)
-  is cut at the thinnest columns of its ink; a cut is kept when both halves hold ink over most of
-  the pair's height (``SPLIT_TALL``: a stroke's tip cut off is no digit) and read confidently
-  (``SPLIT_SURE``) and better than the whole.
+  is cut at the thinnest columns of its ink; a cut is kept when it goes through at most
+  ``SPLIT_CROSS`` strokes (where two digits touch, not down a digit's loops), both halves hold ink
+  in most of the pair's rows (``SPLIT_TALL``: a stroke's tip cut off is no digit) and read
+  confidently (``SPLIT_SURE``) and better than the whole.
+* **marks** (:func:`drop_marks`, last, after the reader's second look) — a thin piece shorter than
+  its row's digits that reads unsure is a stray mark and is left out.
 
 All alternatives of an image go to the classifier in one batch per pass.
 """
@@ -30,6 +33,9 @@ HUG_SURE = 0.995      # ... and this sure when both pieces read confidently on t
 SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
 SPLIT_TALL = 0.55     # ... and each hold ink in at least this share of the pair's rows (not a stroke's tip)
 SPLIT_CROSS = 2       # a cut goes through at most this many strokes (where two digits touch), not a digit's loops
+MARK_UNSURE = 0.6     # a piece read less sure than this (after the second look) ...
+MARK_THIN = 0.35      # ... under this share of its height wide ...
+MARK_SHORT = 0.8      # ... and under this share of its row's digits' height is a stray mark, not a digit
 Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
 
 
@@ -39,6 +45,28 @@ def refine(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
         return probs
     probs = _merge(seg, probs, classify)
     return _split(seg, probs, classify)
+
+
+def drop_marks(seg: Segmentation, probs: np.ndarray) -> np.ndarray:
+    """Leave out of ``seg.digits`` (in place) the stray marks among a row's digits; return the others' probabilities.
+
+    A mark is thin, shorter than the row's other digits (their median height) and read unsure: a pen's tick, a
+    piece of a digit's stroke standing apart (an open 4's arm too far to merge), a sliver of a rule. A small 1 that
+    the model reads surely stays, and so does a thin piece as tall as the row's digits.
+    """
+    if not len(probs):
+        return probs
+    conf = probs.max(axis=1)
+    marks = set()
+    for row in seg.rows:
+        if len(row) < 2:
+            continue
+        for i in row:
+            x, y, w, h = seg.digits[i].area_box or seg.digits[i].box
+            others = sorted((seg.digits[j].area_box or seg.digits[j].box)[3] for j in row if j != i)
+            if conf[i] < MARK_UNSURE and w < MARK_THIN * h and h < MARK_SHORT * others[len(others) // 2]:
+                marks.add(i)
+    return _rebuild(seg, probs, {}, marks) if marks else probs
 
 
 def _batch(found: list[Found]) -> np.ndarray:

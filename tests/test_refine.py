@@ -109,3 +109,47 @@ def test_a_split_needs_two_digits_touching_not_one_digit_cut(reader, seed, what)
 
     p = make_photo(seed)
     assert [len(r) for r in reader.read(p.image).rows] == [len(r) for r in p.rows], what
+
+
+def _row_of(boxes):
+    from edgecnn.segment import Found, Segmentation
+
+    crop = np.zeros((28, 28), np.float32)
+    seg = Segmentation(digits=[Found(b, 0, crop, area_box=b) for b in boxes])
+    seg.regroup()
+    return seg
+
+
+def _probs(confs):
+    p = np.full((len(confs), 10), 0.0, np.float32)
+    p[:, 1] = confs
+    return p
+
+
+def test_a_thin_short_unsure_piece_in_a_row_is_a_mark():
+    from edgecnn.refine import drop_marks
+
+    tall = [(0, 0, 30, 50), (40, 0, 30, 50), (120, 0, 30, 50)]
+    seg = _row_of(tall[:2] + [(80, 12, 8, 30)] + tall[2:])  # a tick between the digits
+    out = drop_marks(seg, _probs([1.0, 1.0, 0.45, 1.0]))
+    assert [d.box for d in seg.digits] == tall and len(out) == 3 and seg.rows == [[0, 1, 2]]
+
+
+@pytest.mark.parametrize("piece, conf", [((80, 12, 8, 30), 0.95),   # a small 1 the model is sure of
+                                         ((80, 0, 8, 50), 0.45),    # as tall as the row: a 1, however unsure
+                                         ((80, 12, 16, 30), 0.45)])  # not thin: a small digit, read as it is
+def test_what_is_no_mark_stays(piece, conf):
+    from edgecnn.refine import drop_marks
+
+    seg = _row_of([(0, 0, 30, 50), (40, 0, 30, 50), piece, (120, 0, 30, 50)])
+    out = drop_marks(seg, _probs([1.0, 1.0, conf, 1.0]))
+    assert len(seg.digits) == 4 and len(out) == 4
+
+
+@pytest.mark.parametrize("seed", [1001, 1044])
+def test_a_stray_stroke_beside_a_digit_is_not_read(reader, seed):
+    # bench photos where a separate piece of a 4's stroke, too far to merge, read as an unsure extra "1"
+    from edgecnn.tooling.synth import make_photo
+
+    p = make_photo(seed)
+    assert [len(r) for r in reader.read(p.image).rows] == [len(r) for r in p.rows]
