@@ -295,3 +295,11 @@ def test_an_object_in_the_image_corner_is_not_a_digit():
     cv2.line(img, (430, 0), (479, 50), 70, 4)
     seg = segment(img)
     assert [len(r) for r in seg.rows] == [3]
+
+
+def test_a_tall_digit_reaching_into_the_next_row_does_not_take_its_digits():
+    """A digit of the next row right of a tall digit that reaches down into it overlaps both rows' last digits
+    wholly; it continues the row whose last digit spans its height alike (bench photo 5067 moved a 9 up a row)."""
+    boxes = [(0, 0, 30, 50), (40, 0, 30, 50), (80, 0, 30, 130),   # row 1, its last digit tall
+             (0, 75, 30, 50), (40, 75, 30, 50), (120, 78, 30, 45)]  # row 2, its last digit right of the tall one
+    assert reading_order(boxes) == [[0, 1, 2], [3, 4, 5]]

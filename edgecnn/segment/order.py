@@ -13,16 +13,22 @@ def reading_order(boxes) -> list[list[int]]:
     rows: list[list[int]] = []
     for i in order:
         x, y, w, h = boxes[i]
-        best, best_ov = None, 0.0
+        best, best_fit = None, 0.0
         for r, row in enumerate(rows):
             lx, ly, lw, lh = boxes[row[-1]]
-            ov = (min(y + h, ly + lh) - max(y, ly)) / max(1, min(h, lh))
+            common = min(y + h, ly + lh) - max(y, ly)
+            ov = common / max(1, min(h, lh))
             # either centre inside the other's height: a small digit written high or low in its row
             if ly <= y + h / 2 <= ly + lh or y <= ly + lh / 2 <= y + h:
                 ov = max(ov, ROW_OVERLAP)
-            if ov > best_ov:
-                best, best_ov = r, ov
-        if best is not None and best_ov >= ROW_OVERLAP:
+            if ov < ROW_OVERLAP:
+                continue
+            # of the rows it may continue, the one whose last digit spans its height most alike: a tall digit
+            # reaching into the next row overlaps a short one wholly, yet shares little of their joint height
+            fit = ov * max(common, 1) / max(1, max(y + h, ly + lh) - min(y, ly))
+            if best is None or fit > best_fit:
+                best, best_fit = r, fit
+        if best is not None:
             rows[best].append(i)
         else:
             rows.append([i])
