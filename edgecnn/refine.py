@@ -62,9 +62,11 @@ def drop_marks(seg: Segmentation, probs: np.ndarray) -> np.ndarray:
         if len(row) < 2:
             continue
         for i in row:
+            if conf[i] >= MARK_UNSURE:  # nearly every digit: no box is looked at
+                continue
             x, y, w, h = seg.digits[i].area_box or seg.digits[i].box
             others = sorted((seg.digits[j].area_box or seg.digits[j].box)[3] for j in row if j != i)
-            if conf[i] < MARK_UNSURE and w < MARK_THIN * h and h < MARK_SHORT * others[len(others) // 2]:
+            if w < MARK_THIN * h and h < MARK_SHORT * others[len(others) // 2]:
                 marks.add(i)
     return _rebuild(seg, probs, {}, marks) if marks else probs
 

@@ -158,10 +158,10 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bar
     """
     h, w = ink.shape
     x0, y0 = 2 * x, 2 * y
-    inside = band.view(np.uint8)
     # a straight line needs no more points: one column in ``step`` (each column's points are its own), the
     # geometry below in full-size columns (``at * step``)
     step = max(1, 2 * (band.shape[1] if horizontal else band.shape[0]) // COLUMNS)
+    inside = cv2.resize(band.view(np.uint8), (2 * band.shape[1], 2 * band.shape[0]), interpolation=cv2.INTER_NEAREST)
     vals = _band_values(ink, inside, x0, y0, horizontal, step)
     # a line's points: each column's local maxima at half the band's line level or more (the level: the median of
     # the columns' maxima), so the paper's grain between lines sets none
@@ -209,11 +209,12 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bar
 
 
 def _band_values(ink, inside, x0, y0, horizontal: bool, step: int) -> np.ndarray:
-    """The full-size ``ink`` inside a half-size band mask (``inside``, at ``x0``, ``y0`` full size), lines along
-    its columns (transposed for vertical lines), one column in ``step``."""
-    roi = ink[y0: y0 + 2 * inside.shape[0], x0: x0 + 2 * inside.shape[1]]
-    vals = roi * cv2.resize(inside, (roi.shape[1], roi.shape[0]), interpolation=cv2.INTER_NEAREST)
-    return np.ascontiguousarray(vals[:, ::step] if horizontal else vals[::step].T)
+    """The full-size ``ink`` inside a band (``inside``: its 0/1 mask at full size, at ``x0``, ``y0``), one column in
+    ``step``, lines along its columns (transposed for vertical lines)."""
+    roi = ink[y0: y0 + inside.shape[0], x0: x0 + inside.shape[1]]
+    if horizontal:
+        return np.ascontiguousarray(roi[:, ::step] * inside[:, ::step])
+    return np.ascontiguousarray((roi[::step] * inside[::step]).T)
 
 
 def _votes(keys: np.ndarray, bins: int) -> np.ndarray:
