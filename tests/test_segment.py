@@ -303,3 +303,35 @@ def test_a_tall_digit_reaching_into_the_next_row_does_not_take_its_digits():
     boxes = [(0, 0, 30, 50), (40, 0, 30, 50), (80, 0, 30, 130),   # row 1, its last digit tall
              (0, 75, 30, 50), (40, 75, 30, 50), (120, 78, 30, 45)]  # row 2, its last digit right of the tall one
     assert reading_order(boxes) == [[0, 1, 2], [3, 4, 5]]
+
+
+def _five_with_its_cap_apart(touching: bool):
+    """A '1' and a two-stroke 5 whose cap, written apart, sits on the body's top and runs on to the right, past what
+    the other rules let a digit be: a wide 5 with a long cap, or (``touching``) a narrow 5 touched by a 2's foot,
+    its cap barely over the pair."""
+    import cv2
+
+    img = np.full((360, 640), 235, np.uint8)
+    cv2.line(img, (60, 120), (62, 240), 40, 7)                                             # 1
+    if touching:
+        cv2.polylines(img, [np.int32([[100, 140], [120, 125], [140, 135], [140, 165], [100, 240], [175, 232]])],
+                      False, 40, 7)                                                       # 2, its foot into the 5
+        body = [[205, 125], [195, 180], [215, 174], [232, 190], [234, 220], [215, 240], [170, 236]]
+        cap = [(225, 118), (300, 106)]
+    else:
+        body = [[190, 125], [175, 180], [210, 172], [240, 190], [242, 220], [215, 240], [130, 235]]
+        cap = [(200, 118), (325, 106)]
+    cv2.polylines(img, [np.int32(body)], False, 40, 7)                                   # the 5's stem and bowl
+    cv2.line(img, *cap, 40, 7)                                                            # its cap, apart
+    return img, cap[1][0]
+
+
+@pytest.mark.parametrize("touching", [False, True])
+def test_a_five_with_its_cap_written_apart_is_one_digit(touching):
+    """The cap of a two-stroke 5 is part of it, though wide of the stem; also when the 5 touches the digit before it
+    (bench photo 3068, real_10). Before, the cap was dropped as a dash and the bowl read as a 2 or a 1."""
+    img, cap_end = _five_with_its_cap_apart(touching)
+    seg = segment(img)
+    right = max(d.box[0] + d.box[2] for d in seg.digits)
+    assert right >= cap_end, [d.box for d in seg.digits]
+    assert len(seg.digits) == 2

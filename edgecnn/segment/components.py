@@ -283,6 +283,8 @@ def _belong(a, b, ref) -> bool:
     # one digit cut by a faint stroke (holds even when every digit on the page is broken)
     if xo >= 0.5 * min(aw, bw) and -yo <= 0.12 * mh and mh <= 1.8 * max(ah, bh) and mw <= 1.3 * max(aw, bw):
         return True
+    if _cap(a, b, ref) or _cap(b, a, ref):
+        return True
     if mh > 1.35 * ref:
         return False
     # a short piece (a 5's cap, a 7's bar, a 4's arm) touching or almost touching a neighbour
@@ -300,3 +302,17 @@ def _belong(a, b, ref) -> bool:
         return True
     # stacked with horizontal overlap: a broken stroke
     return xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref
+
+
+def _cap(p, q, ref) -> bool:
+    """Is ``p`` a 5's cap written apart from its body ``q``: a flat stroke sitting on ``q``'s top and running on
+    to its right, from over ``q``'s right half (both as in :func:`_belong`)?
+
+    The two-stroke 5's cap often ends up wide of the stem, and a 5 touching its neighbour is wide itself: the
+    union is then wider and taller than the other rules let a digit be."""
+    pw, ph, qh = p[2] - p[0], p[3] - p[1], q[3] - q[1]
+    if not (pw >= 2 * ph and ph < 0.35 * ref and p[4] < 0.5 * q[4] and qh >= 0.6 * ref):
+        return False
+    sits = q[1] - 0.12 * ref <= p[3] <= q[1] + 0.25 * qh
+    right = p[2] > q[2] and p[0] >= (q[0] + q[2]) / 2 and p[0] <= q[2] + 0.12 * ref
+    return sits and right and max(p[2], q[2]) - min(p[0], q[0]) <= 2.0 * ref and max(p[3], q[3]) - min(p[1], q[1]) <= 1.5 * ref
