@@ -33,6 +33,9 @@ HUG_SURE = 0.995      # ... and this sure when both pieces read confidently on t
 SPLIT_SURE = 0.97     # both halves of a split must read at least this sure
 SPLIT_TALL = 0.55     # ... and each hold ink in at least this share of the pair's rows (not a stroke's tip)
 SPLIT_CROSS = 2       # a cut goes through at most this many strokes (where two digits touch), not a digit's loops
+STACKED = 1.6         # a candidate this many times the page's median digit height may be two rows' digits touching
+STACK_AMONG = 3       # ... on a page of at least this many candidates
+STACK_PART = 0.6      # ... cut across so that each part is at least this share of that height
 MARK_UNSURE = 0.6     # a piece read less sure than this (after the second look) ...
 MARK_THIN = 0.35      # ... under this share of its height wide ...
 MARK_SHORT = 0.8      # ... and under this share of its row's digits' height is a stray mark, not a digit
@@ -135,8 +138,13 @@ def _crossings(column: np.ndarray) -> int:
 def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarray:
     conf = probs.max(axis=1)
     tries: list[tuple[int, Found, Found]] = []
+    heights = sorted(d.area_box[3] for d in seg.digits)
+    typical = heights[len(heights) // 2] if len(heights) >= STACK_AMONG else None
     for i, d in enumerate(seg.digits):
         x, y, w, h = d.area_box
+        if typical is not None and h >= STACKED * typical:  # two rows' digits touching, one over the other
+            tries += _stacked_cuts(seg, i, d, typical)
+            continue
         if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
             continue
         own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
@@ -156,7 +164,33 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             best[i] = k
     if not best:
         return probs
-    return _rebuild(seg, probs, {i: [(tries[k][1], halves[k][0]), (tries[k][2], halves[k][1])] for i, k in best.items()})
+    stacked = any(tries[k][1].area_box[0] == tries[k][2].area_box[0] for k in best.values())  # cut across
+    probs = _rebuild(seg, probs, {i: [(tries[k][1], halves[k][0]), (tries[k][2], halves[k][1])] for i, k in best.items()})
+    return probs[seg.reorder()] if stacked else probs  # its parts belong to two rows, which it had joined
+
+
+def _stacked_cuts(seg: Segmentation, i: int, d: Found, typical: float) -> list[tuple[int, Found, Found]]:
+    """Digit ``i`` (``d``) cut across at the rows where its ink is thinnest, when both parts are as tall as the
+    page's digits (``STACK_PART`` of ``typical``, their median height), the cut goes through at most
+    ``SPLIT_CROSS`` strokes, and it runs between two rows: other digits stand beside the upper part and end above
+    the cut, and beside the lower part and start below it (a tall 1 in one row has its neighbours across the cut)."""
+    x, y, w, h = d.area_box
+    own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
+    others = [e.area_box for j, e in enumerate(seg.digits) if j != i]
+    slack = 0.15 * typical
+    tries = []
+    for c in _cuts(own.T):
+        if min(_ink_height(own[:c]), _ink_height(own[c:])) < STACK_PART * typical:
+            continue
+        if _crossings(own[c]) > SPLIT_CROSS:
+            continue
+        cut = y + c
+        above = any(y < oy + oh <= cut + slack for _, oy, _, oh in others)
+        below = any(cut - slack <= oy < y + h for _, oy, _, oh in others)
+        if not (above and below):
+            continue
+        tries.append((i, seg.found((x, y, w, c), d.ids, d.row), seg.found((x, y + c, w, h - c), d.ids, d.row)))
+    return tries
 
 
 def _rebuild(seg: Segmentation, probs: np.ndarray, new: dict[int, list[tuple[Found, np.ndarray]]],

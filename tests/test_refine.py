@@ -153,3 +153,36 @@ def test_a_stray_stroke_beside_a_digit_is_not_read(reader, seed):
 
     p = make_photo(seed)
     assert [len(r) for r in reader.read(p.image).rows] == [len(r) for r in p.rows]
+
+
+@pytest.mark.parametrize("pair", [(0, 1), (7, 4)])
+def test_digits_of_two_rows_touching_one_over_the_other_are_split(reader, pair):
+    """A digit reaching down onto the digit under it in the next row: one component, as tall as two digits, which
+    also joined the two rows into one line (bench photo 5008 read "93018|961" as "9963918")."""
+    from edgecnn.segment import segment
+
+    top, bottom = (_sample(v, 2) for v in pair)
+    row1, row2 = [_sample(3, 0), top, _sample(8, 0)], [_sample(6, 0), bottom, _sample(2, 0)]
+
+    def page(drop):  # the middle digit of the first row lowered by ``drop`` px, onto the one under it
+        return _page([(d, 20 + 120 * k, 20 + (drop if k == 1 else 0)) for k, d in enumerate(row1)] +
+                     [(d, 20 + 120 * k, 130) for k, d in enumerate(row2)], size=(400, 270))
+
+    img = next(img for drop in range(0, 60, 2) if len(segment(img := page(drop)).digits) == 5)
+    assert reader.read(img).rows == [f"3{pair[0]}8", f"6{pair[1]}2"]
+
+
+def test_a_tall_digit_in_one_row_is_not_cut_across():
+    """A 1 twice as tall as its row's digits is no pair of digits from two rows: its neighbours stand across any cut,
+    so no cut across it is even tried (a tall 1 read unsure would otherwise become two confident 1s)."""
+    from edgecnn import refine
+    from edgecnn.segment import segment
+
+    img = _page([(_sample(v, 0), 20 + 110 * k, 60) for k, v in enumerate((3, 5, 2, 6))], size=(560, 240))
+    cv2.line(img, (480, 30), (484, 205), 30, 9)  # a 1 reaching well above and below the row
+    seg = segment(img)
+    tall = max(range(len(seg.digits)), key=lambda i: seg.digits[i].area_box[3])
+    heights = sorted(d.area_box[3] for d in seg.digits)
+    typical = heights[len(heights) // 2]
+    assert seg.digits[tall].area_box[3] >= refine.STACKED * typical and len(seg.rows) == 1
+    assert refine._stacked_cuts(seg, tall, seg.digits[tall], typical) == []

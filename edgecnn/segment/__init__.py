@@ -26,7 +26,7 @@ analysis (``context``) so a later stage (:mod:`edgecnn.refine`) can cut new cand
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -72,6 +72,14 @@ class Segmentation:
         ink, labels, scale, w0, h0 = self.context
         return Found(unscale_box(area_box, scale, scale, w0, h0), row, digit_crop(ink, labels, area_box, list(ids)),
                      tuple(int(v) for v in area_box), tuple(ids))
+
+    def reorder(self) -> list[int]:
+        """Put the digits in reading order afresh (after a change that moves rows: a digit split across two of them);
+        return the old index of each digit in the new order."""
+        order = reading_order([d.area_box for d in self.digits])
+        self.digits = [replace(self.digits[i], row=r) for r, row in enumerate(order) for i in row]
+        self.regroup()
+        return [i for row in order for i in row]
 
     def regroup(self) -> None:
         """Rebuild ``rows`` from the digits' rows (digits kept in reading order by the caller)."""
