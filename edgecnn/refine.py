@@ -12,7 +12,9 @@ classifier, which is asked about the alternatives:
   is cut at the thinnest columns of its ink; a cut is kept when it goes through at most
   ``SPLIT_CROSS`` strokes (where two digits touch, not down a digit's loops), both halves hold ink
   in most of the pair's rows (``SPLIT_TALL``: a stroke's tip cut off is no digit) and read
-  confidently (``SPLIT_SURE``) and better than the whole.
+  confidently (``SPLIT_SURE``) and better than the whole. A candidate as tall as two of the page's digits
+  (``STACKED``), with other digits ending above and starting below a cut across it, is tried cut across the
+  same way: two rows' digits touching one over the other (the page is then put in reading order afresh).
 * **marks** (:func:`drop_marks`, last, after the reader's second look) — a thin piece shorter than
   its row's digits that reads unsure is a stray mark and is left out.
 
