@@ -22,6 +22,7 @@ def evaluate(
     plot: Optional[Path] = typer.Option(None, "--plot", "-o", help="Write a PNG: confusion matrix, misclassified digits (and training curves for a run directory)."),
     threads: int = typer.Option(1, "--threads", min=1, help="onnxruntime threads."),
     device: Device = typer.Option("cpu", "--device", help=DEVICE_HELP + " ONNX models only."),
+    look_again: bool = typer.Option(False, "--look-again", help="Score as DigitReader reads: readings under 0.9 read again, moved a pixel and turned ±10°, averaged."),
 ) -> None:
     """Score a model on the MNIST test set (or --data) and show where it goes wrong."""
     from ..errors import UsageError
@@ -47,18 +48,20 @@ def evaluate(
         from .tfquiet import quiet_tensorflow
 
         with quiet_tensorflow():
-            probs = ev.predict(source, split.images, threads=threads)
+            probs = ev.predict(source, split.images, threads=threads, look_again=look_again)
     else:
-        probs = ev.predict(source, split.images, threads=threads, device=runtime_device(device))
+        probs = ev.predict(source, split.images, threads=threads, device=runtime_device(device), look_again=look_again)
     result = ev.score(probs, split.labels, top=GRID[0] * GRID[1])
-    out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test", **result.to_dict()}
+    out = {"model": str(source.path), "kind": source.kind, "data": str(data) if data else "MNIST test",
+           "look_again": look_again, **result.to_dict()}
     out["mistakes"] = out["mistakes"][:SHOWN_MISTAKES]
     if plot is not None:
         from ..tooling.plots import evaluation_figure, save_png
 
         history = ev.load_history(source.history)
         save_png(plot, evaluation_figure(result, split.images, history,
-                                         f"{_name(source)}: accuracy {100 * result.accuracy:.2f}% on {result.count} images"))
+                                         f"{_name(source)}: accuracy {100 * result.accuracy:.2f}% on {result.count} images"
+                                         + (" (second look)" if look_again else "")))
         out["plot"] = str(plot)
     if json_out:
         print_json(out)
@@ -98,7 +101,8 @@ def _report(r: dict) -> None:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]{r['model']}[/bold] on {r['data']}: accuracy [bold]{100 * r['accuracy']:.2f}%[/bold] "
+    again = " with the second look" if r["look_again"] else ""
+    console.print(f"[bold]{r['model']}[/bold] on {r['data']}{again}: accuracy [bold]{100 * r['accuracy']:.2f}%[/bold] "
                   f"({r['correct']}/{r['count']})")
     per = Table(title="per class", show_edge=False)
     per.add_column("class", justify="right")

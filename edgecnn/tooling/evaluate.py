@@ -80,8 +80,12 @@ def resolve(model: str | os.PathLike) -> ModelSource:
     return ModelSource("onnx", path)  # OnnxModel checks the content and says what is wrong
 
 
-def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH, device: str = "cpu") -> np.ndarray:
-    """Class probabilities (N×10 float32) for uint8 N×28×28 images, in batches of ``batch`` (``device``: ONNX only)."""
+def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: int = BATCH, device: str = "cpu",
+            look_again: bool = False) -> np.ndarray:
+    """Class probabilities (N×10 float32) for uint8 N×28×28 images, in batches of ``batch`` (``device``: ONNX only).
+
+    ``look_again``: as :class:`~edgecnn.DigitReader` reads, unsure readings read again moved a little and averaged
+    (:mod:`edgecnn.lookagain`)."""
     if source.kind == "onnx":
         from ..onnxmodel import OnnxModel
 
@@ -94,6 +98,14 @@ def predict(source: ModelSource, images: np.ndarray, threads: int = 1, batch: in
 
         def run(x):
             return np.asarray(keras_model(x, training=False), np.float32)
+
+    if look_again:
+        from ..lookagain import look_again as again
+
+        plain = run
+
+        def run(x):
+            return again(x[..., 0], plain(x), plain)
 
     parts = [run(to_input(images[i:i + batch])) for i in range(0, len(images), batch)]
     return np.concatenate(parts) if parts else np.zeros((0, CLASSES), np.float32)

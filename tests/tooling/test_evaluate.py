@@ -103,3 +103,27 @@ def test_bad_input_one_line(known_set, tmp_path, args, code, words):
     r = invoke(*[a.format(model=model, notonnx=junk) for a in args])
     assert r.exit_code == code, r.output
     assert words in r.output and "Traceback" not in r.output
+
+
+def test_look_again_scores_as_the_reader_reads(mnist_npz):
+    """--look-again changes exactly the readings under the reader's UNSURE, each to the mean over its moved views."""
+    from edgecnn import lookagain
+    from edgecnn.models import DEFAULT_INT8
+    from edgecnn.onnxmodel import OnnxModel
+    from edgecnn.tooling import evaluate as ev
+    from edgecnn.tooling.mnist import load_split, to_input
+
+    if not DEFAULT_INT8.is_file():
+        pytest.skip("no bundled model")
+    split = load_split("test", mnist_npz(0, 600))
+    source = ev.resolve(DEFAULT_INT8)
+    plain, again = ev.predict(source, split.images), ev.predict(source, split.images, look_again=True)
+    unsure = plain.max(axis=1) < lookagain.UNSURE
+    assert unsure.any() and np.array_equal(plain[~unsure], again[~unsure])
+    model, x = OnnxModel(DEFAULT_INT8), to_input(split.images[unsure])
+    views = np.stack([v for crop in x[..., 0] for v in lookagain.views(crop)])[..., None]
+    np.testing.assert_allclose(again[unsure], model.predict(views).reshape(len(x), -1, 10).mean(axis=1), atol=1e-6)
+    r = invoke("evaluate", "--data", mnist_npz(0, 600), "--look-again", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["look_again"] is True and out["correct"] == int((again.argmax(1) == split.labels).sum())
