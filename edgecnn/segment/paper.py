@@ -11,6 +11,8 @@ POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the o
 COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
 TEXTURE = 3.0         # light ink strays this many times the paper's mean local deviation
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
+SWALLOWED = 0.5   # paper found under this share of the paper around it is a stroke wider than the filter ...
+SWALLOW_MIN = 0.002  # ... when this share of the picture is
 EDGE_STEP = 15.0  # a sheet's paper, just inside its outline, is this many levels brighter than what lies just outside
 
 
@@ -23,11 +25,7 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if polarity == "light":
         gray = cv2.bitwise_not(gray)
         small = cv2.bitwise_not(small)
-    kk = max(3, (max(small.shape) // 40) | 1)
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk))
-    # the paper: a max filter removes strokes thinner than the kernel, a blur smooths it
-    bg = cv2.dilate(small, kernel)
-    bg = cv2.blur(bg, (kk, kk))
+    bg = _paper(small, max(3, (max(small.shape) // 40) | 1))
     # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
     floor = cv2.minMaxLoc(bg)[0] < 1
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
@@ -39,6 +37,33 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if sheet is not None:
         ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
     return ink, polarity
+
+
+def _paper(small: np.ndarray, kk: int) -> np.ndarray:
+    """The paper's brightness on ``small`` (ink dark): a max filter ``kk`` px wide removes the strokes thinner than
+    it, a blur smooths it.
+
+    Strokes wider than the filter (a marker digit filling a close-up, a thick brush) would stay in it and be
+    flattened away but for their rims. Where the paper so found is under ``SWALLOWED`` of the paper on both sides of
+    it, within two filters up and down or left and right, a stroke was taken for paper, and the filter grows
+    threefold (as long as it fits the picture). A shadow's edge has paper on one side only."""
+    while True:
+        bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
+        reach = 2 * kk
+        if 3 * kk > min(small.shape):
+            break
+        # only paper darker than SWALLOWED of the brightest can have been a stroke: on most frames, too little is
+        dark = cv2.threshold(bg, SWALLOWED * cv2.minMaxLoc(bg)[1], 255, cv2.THRESH_BINARY_INV)[1]
+        if cv2.countNonZero(dark) < SWALLOW_MIN * bg.size:
+            break
+        side = [cv2.dilate(bg, np.ones(shape, np.uint8), anchor=anchor) for shape, anchor in
+                (((reach, 1), (0, 0)), ((reach, 1), (0, reach - 1)), ((1, reach), (0, 0)), ((1, reach), (reach - 1, 0)))]
+        both = cv2.max(cv2.min(side[0], side[1]), cv2.min(side[2], side[3]))
+        swallowed = cv2.compare(bg, cv2.multiply(both, SWALLOWED, dtype=cv2.CV_8U), cv2.CMP_LT)
+        if cv2.countNonZero(swallowed) < SWALLOW_MIN * bg.size:
+            break
+        kk = 3 * kk
+    return cv2.blur(bg, (kk, kk))
 
 
 def _polarity(small: np.ndarray) -> str:
