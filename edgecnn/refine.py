@@ -142,10 +142,12 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
     tries: list[tuple[int, Found, Found]] = []
     heights = sorted(d.area_box[3] for d in seg.digits)
     typical = heights[len(heights) // 2] if len(heights) >= STACK_AMONG else None
+    across: set[int] = set()  # candidates cut across
     for i, d in enumerate(seg.digits):
         x, y, w, h = d.area_box
         if typical is not None and h >= STACKED * typical:  # two rows' digits touching, one over the other
             tries += _stacked_cuts(seg, i, d, typical)
+            across.add(i)
             continue
         if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
             continue
@@ -166,9 +168,8 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             best[i] = k
     if not best:
         return probs
-    stacked = any(tries[k][1].area_box[0] == tries[k][2].area_box[0] for k in best.values())  # cut across
     probs = _rebuild(seg, probs, {i: [(tries[k][1], halves[k][0]), (tries[k][2], halves[k][1])] for i, k in best.items()})
-    return probs[seg.reorder()] if stacked else probs  # its parts belong to two rows, which it had joined
+    return probs[seg.reorder()] if across & best.keys() else probs  # a cut across: its parts belong to two rows
 
 
 def _stacked_cuts(seg: Segmentation, i: int, d: Found, typical: float) -> list[tuple[int, Found, Found]]:
