@@ -335,3 +335,14 @@ def test_a_five_with_its_cap_written_apart_is_one_digit(touching):
     right = max(d.box[0] + d.box[2] for d in seg.digits)
     assert right >= cap_end, [d.box for d in seg.digits]
     assert len(seg.digits) == 2
+
+
+def test_what_makes_a_cap():
+    """A thick marker's cap may hold over half its body's ink (bench photo 9131: read '521' for '51'); a dash beside a
+    digit's middle, or a flat piece over its left half, is no cap."""
+    from edgecnn.segment.components import _cap
+
+    body = [60, 351, 118, 424, 1853]
+    assert _cap([114, 336, 175, 359, 1034], body, 70.0)      # 9131's cap and body
+    assert not _cap([114, 380, 175, 400, 600], body, 70.0)   # a dash at mid-height
+    assert not _cap([62, 336, 120, 359, 600], body, 70.0)    # over the left half: a 7's bar, an underline above

@@ -311,7 +311,7 @@ def _cap(p, q, ref) -> bool:
     The two-stroke 5's cap often ends up wide of the stem, and a 5 touching its neighbour is wide itself: the
     union is then wider and taller than the other rules let a digit be."""
     pw, ph, qh = p[2] - p[0], p[3] - p[1], q[3] - q[1]
-    if not (pw >= 2 * ph and ph < 0.35 * ref and p[4] < 0.5 * q[4] and qh >= 0.6 * ref):
+    if not (pw >= 2 * ph and ph < 0.35 * ref and p[4] < 0.8 * q[4] and qh >= 0.6 * ref):
         return False
     sits = q[1] - 0.12 * ref <= p[3] <= q[1] + 0.25 * qh
     right = p[2] > q[2] and p[0] >= (q[0] + q[2]) / 2 and p[0] <= q[2] + 0.12 * ref
