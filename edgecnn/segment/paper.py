@@ -25,45 +25,67 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if polarity == "light":
         gray = cv2.bitwise_not(gray)
         small = cv2.bitwise_not(small)
-    bg = _paper(small, max(3, (max(small.shape) // 40) | 1))
-    # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
-    floor = cv2.minMaxLoc(bg)[0] < 1
-    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
-    if floor:
-        bg = cv2.max(bg, 1)
-    flat = cv2.divide(gray, bg, bg, scale=255)
-    ink = cv2.bitwise_not(flat, flat)
+    bg, wide, level = _paper(small, max(3, (max(small.shape) // 40) | 1))
+    ink = _flatten(gray, bg)
+    if wide is not None:  # strokes wider than the filter: their ink, as the wider filter finds it, where strong
+        ink = cv2.max(ink, cv2.threshold(_flatten(gray, wide), level, 255, cv2.THRESH_TOZERO)[1])
     sheet = sheet_mask(small, gray) if f > 1 else None
     if sheet is not None:
         ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
     return ink, polarity
 
 
-def _paper(small: np.ndarray, kk: int) -> np.ndarray:
-    """The paper's brightness on ``small`` (ink dark): a max filter ``kk`` px wide removes the strokes thinner than
-    it, a blur smooths it.
+def _flatten(gray: np.ndarray, bg: np.ndarray) -> np.ndarray:
+    """Ink (bright where written) of ``gray`` over the paper ``bg`` (a smaller picture, brought to ``gray``'s size)."""
+    h, w = gray.shape
+    # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
+    floor = cv2.minMaxLoc(bg)[0] < 1
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    if floor:
+        bg = cv2.max(bg, 1)
+    flat = cv2.divide(gray, bg, bg, scale=255)
+    return cv2.bitwise_not(flat, flat)
 
-    Strokes wider than the filter (a marker digit filling a close-up, a thick brush) would stay in it and be
+
+def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """The paper's brightness on ``small`` (ink dark): a max filter ``kk`` px wide removes the strokes thinner than
+    it, a blur smooths it. Returns it, and for strokes wider than the filter the paper a wider filter finds and the
+    ink level that counts as their ink there (None, 0 when there are none).
+
+    Strokes wider than the filter (a marker digit filling a close-up, a thick brush) stay in it and would be
     flattened away but for their rims. Where the paper so found is under ``SWALLOWED`` of the paper on both sides of
-    it, within two filters up and down or left and right, a stroke was taken for paper, and the filter grows
-    threefold (as long as it fits the picture). A shadow's edge has paper on one side only."""
-    while True:
-        bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
-        reach = 2 * kk
-        if 3 * kk > min(small.shape):
+    it, within two filters up and down or left and right, a stroke was taken for paper (a shadow's edge has paper
+    on one side only); the filter then grows threefold until it takes none (as long as it fits the picture). The
+    wider filter follows the lighting less closely (a shadow's edge is left as faint ink), so only its strong ink
+    counts: half the level of the strokes it was grown for, or more."""
+    fine = bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
+    cores, size = None, kk
+    while 3 * size <= min(small.shape):
+        swallowed = _swallowed(bg, 2 * size)
+        if swallowed is None:
             break
-        # only paper darker than SWALLOWED of the brightest can have been a stroke: on most frames, too little is
-        dark = cv2.threshold(bg, SWALLOWED * cv2.minMaxLoc(bg)[1], 255, cv2.THRESH_BINARY_INV)[1]
-        if cv2.countNonZero(dark) < SWALLOW_MIN * bg.size:
-            break
-        side = [cv2.dilate(bg, np.ones(shape, np.uint8), anchor=anchor) for shape, anchor in
-                (((reach, 1), (0, 0)), ((reach, 1), (0, reach - 1)), ((1, reach), (0, 0)), ((1, reach), (reach - 1, 0)))]
-        both = cv2.max(cv2.min(side[0], side[1]), cv2.min(side[2], side[3]))
-        swallowed = cv2.compare(bg, cv2.multiply(both, SWALLOWED, dtype=cv2.CV_8U), cv2.CMP_LT)
-        if cv2.countNonZero(swallowed) < SWALLOW_MIN * bg.size:
-            break
-        kk = 3 * kk
-    return cv2.blur(bg, (kk, kk))
+        cores = swallowed if cores is None else cores
+        size *= 3
+        bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    if cores is None:
+        return cv2.blur(fine, (kk, kk)), None, 0.0
+    wide = cv2.blur(bg, (size, size))
+    stroke = 255.0 - 255.0 * small[cores > 0].astype(np.float32) / np.maximum(wide[cores > 0], 1)
+    return cv2.blur(fine, (kk, kk)), wide, 0.5 * float(np.median(stroke))
+
+
+def _swallowed(bg: np.ndarray, reach: int) -> np.ndarray | None:
+    """Where ``bg`` (a max-filtered picture) is under ``SWALLOWED`` of the paper on both sides of it within ``reach``
+    px, up and down or left and right; None when that is under ``SWALLOW_MIN`` of the picture."""
+    # only paper darker than SWALLOWED of the brightest can have been a stroke: on most frames, too little is
+    dark = cv2.threshold(bg, SWALLOWED * cv2.minMaxLoc(bg)[1], 255, cv2.THRESH_BINARY_INV)[1]
+    if cv2.countNonZero(dark) < SWALLOW_MIN * bg.size:
+        return None
+    side = [cv2.dilate(bg, np.ones(shape, np.uint8), anchor=anchor) for shape, anchor in
+            (((reach, 1), (0, 0)), ((reach, 1), (0, reach - 1)), ((1, reach), (0, 0)), ((1, reach), (reach - 1, 0)))]
+    both = cv2.max(cv2.min(side[0], side[1]), cv2.min(side[2], side[3]))
+    swallowed = cv2.compare(bg, cv2.multiply(both, SWALLOWED, dtype=cv2.CV_8U), cv2.CMP_LT)
+    return swallowed if cv2.countNonZero(swallowed) >= SWALLOW_MIN * bg.size else None
 
 
 def _polarity(small: np.ndarray) -> str:
