@@ -18,6 +18,8 @@ TAIL = 0.995
 SMALL_DIGIT_PX = 16     # a candidate this tall (analysed pixels) may be a digit written small among big ones
 REACH = 0.04          # faint ink joins strong ink within this share of the image's shorter side
 MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
+RESCUE_WIDE = 0.25    # a digit kept from a rule, fold or shadow it was joined to is at least this wide for its height
+RESCUE_FAINT = 0.5    # ... and kept only when the strong strokes are under this share of the whole (faint ink joined them)
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 
 
@@ -136,31 +138,52 @@ def find_digits(ink: np.ndarray):
     groups = []
     big = [c for c in comps if c[3] - c[1] >= 0.6 * ref]  # digits of the page's size
     for x0, y0, x1, y1, a, members in comps:
-        gw, gh = x1 - x0, y1 - y0
-        small_digit = gh < 0.4 * ref and _small_digit((x0, y0, x1, y1), a, big, ref)
-        if gh < 0.4 * ref and gw < 0.4 * ref and not small_digit:        # specks, dots
+        if y1 - y0 > 2.6 * ref:  # a rule, fold or shadow much taller than the writing ...
+            # ... to which faint ink (a shadow's edge) may have joined digits: when the faint ink is most of it, its
+            # strong strokes stay if they are whole digits of the page's size, not thin (a rule's pieces are)
+            parts = []
+            for m in members:
+                got = _strong_parts(ink, labels, m, (x0, y0, x1 - x0, y1 - y0), high, min_area, next_id, 1) or []
+                next_id += len(got)
+                parts += got
+            if sum(part[4] for part in parts) < RESCUE_FAINT * a:
+                for part in parts:
+                    pw, ph = part[2] - part[0], part[3] - part[1]
+                    if pw >= RESCUE_WIDE * ph and ph >= 0.6 * ref and _is_digit(part, ref, big, w):
+                        groups.append(((part[0], part[1], pw, ph), part[5]))
             continue
-        if gh > 2.6 * ref:                          # a rule, fold or shadow much taller than the writing
-            continue
-        if gw > 3.0 * max(gh, 1) and gh < 0.5 * ref:  # underlines, ruled lines
-            continue
-        if gw > 3.0 * ref:  # wider than three digits: a shadow edge, show-through, a stroke under the writing
-            continue
-        if gw < 0.08 * gh and gh > 1.3 * ref:  # straighter and longer than a 1: a piece of a printed rule
-            continue
-        if gh < 0.25 * ref and not small_digit:
-            continue
-        fill = a / float(gw * gh)
-        if fill > 0.9 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
-            continue
-        if (x0 == 0 or x1 == w) and gw < 0.2 * gh and gh < 1.5 * ref:  # a sliver of something cut by the frame's side
-            continue
-        groups.append(((x0, y0, gw, gh), members))
+        if _is_digit((x0, y0, x1, y1, a), ref, big, w):
+            groups.append(((x0, y0, x1 - x0, y1 - y0), members))
     if len(groups) >= 3:  # among other writing, what fills an image corner is another object's corner
         groups = [g for g in groups if not _in_corner(g[0], w, h)]
     if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
         groups = sorted(groups, key=lambda g: -g[0][2] * g[0][3])[:MAX_DIGITS]
     return groups, labels
+
+
+def _is_digit(c, ref: float, big, w: int) -> bool:
+    """Does candidate ``c`` (x0, y0, x1, y1, area) pass the size, shape and fill rules for a digit (``ref``: the
+    typical digit height; ``big``: the page's digit-sized candidates; ``w``: the image width)?"""
+    x0, y0, x1, y1, a = c[:5]
+    gw, gh = x1 - x0, y1 - y0
+    small_digit = gh < 0.4 * ref and _small_digit((x0, y0, x1, y1), a, big, ref)
+    if gh < 0.4 * ref and gw < 0.4 * ref and not small_digit:        # specks, dots
+        return False
+    if gh > 2.6 * ref:                          # a rule, fold or shadow much taller than the writing
+        return False
+    if gw > 3.0 * max(gh, 1) and gh < 0.5 * ref:  # underlines, ruled lines
+        return False
+    if gw > 3.0 * ref:  # wider than three digits: a shadow edge, show-through, a stroke under the writing
+        return False
+    if gw < 0.08 * gh and gh > 1.3 * ref:  # straighter and longer than a 1: a piece of a printed rule
+        return False
+    if gh < 0.25 * ref and not small_digit:
+        return False
+    if a / float(gw * gh) > 0.9 and min(gw, gh) > 0.3 * ref:  # filled blobs (a thumb, a sticker)
+        return False
+    if (x0 == 0 or x1 == w) and gw < 0.2 * gh and gh < 1.5 * ref:  # a sliver of something cut by the frame's side
+        return False
+    return True
 
 
 def _small_digit(box, area: int, big, ref: float) -> bool:
@@ -205,8 +228,8 @@ def _in_corner(box, w: int, h: int) -> bool:
     return (x == 0 or x + bw == w) and (y == 0 or y + bh == h)
 
 
-def _strong_parts(ink, labels, i, box, high, min_area, first: int) -> list | None:
-    """Component ``i`` cut into its strong strokes (ink > ``high``) when it holds four or more.
+def _strong_parts(ink, labels, i, box, high, min_area, first: int, least: int = 4) -> list | None:
+    """Component ``i`` cut into its strong strokes (ink > ``high``) when it holds ``least`` or more.
 
     Hysteresis joins faint ink to strong strokes; faint bleed-through, a smudge or a scanner's
     shadow can join a whole page of digits into one component. One such component must not cost
@@ -218,7 +241,7 @@ def _strong_parts(ink, labels, i, box, high, min_area, first: int) -> list | Non
     core = ((own == i) & (ink[y: y + bh, x: x + bw] > high)).view(np.uint8)
     n, sub, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
     big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
-    if len(big) < 4:
+    if len(big) < least:
         return None
     parts = []
     for j, k in enumerate(big):
