@@ -117,3 +117,25 @@ def test_line_remnants_do_not_set_the_digit_height():
         ink[y, x: x + int(rng.integers(9, 26))] = 120
     groups, _ = find_digits(ink)
     assert sorted(box[0] for box, _ in groups) == pytest.approx([60, 100, 140], abs=8)
+
+
+def test_a_line_hidden_by_a_row_written_along_it_is_erased():
+    """Bench photo 11112 (ruled): a row written along a line made its band one thick stroke, so the line was never
+    found; it joined the row into strokes wider than three digits, and the row was lost."""
+    photo = make_photo(11112, paper="ruled")
+    assert [len(r) for r in segment(photo.image).rows] == [len(r) for r in photo.rows]
+
+
+def test_a_hidden_line_is_put_back_only_where_its_ink_runs():
+    """Between two evenly spaced lines two pitches apart, a line is added where the ink along it is at half their
+    level for most of its length (printed between the strokes), not on bare paper."""
+    from edgecnn.segment.lines import _hidden_lines
+
+    ink = np.zeros((480, 640), np.uint8)
+    found = [((0, y), (639, y), 3, 40.0) for y in (40, 120, 200, 360, 440)]  # 280 hidden
+    assert _hidden_lines(found, ink, True) == found                     # bare paper there: nothing added
+    cv2.line(ink, (0, 280), (639, 280), 40, 3)
+    for x in range(60, 600, 120):
+        cv2.circle(ink, (x, 280), 25, 200, 6)                            # a row of strokes along it
+    added = [line for line in _hidden_lines(found, ink, True) if line not in found]
+    assert added == [((0, 280), (639, 280), 3, 40.0)]

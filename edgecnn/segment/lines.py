@@ -12,6 +12,7 @@ SHARE_SEEN = 0.5         # a line shows at least this share of its length betwee
 PITCH_MIN = 3            # two lines of one band lie at least this many px apart (full size)
 THICK_LOOK = 4           # a line's thickness is measured within this many px of its centre
 RUN_LOOK = 32            # a stroke's width is followed this many px to either side of its darkest pixel
+HIDDEN_EVEN = 0.1        # lines this evenly spaced (share of their pitch) may hide one under a row of writing
 LEVEL_SPREAD = 2.0       # the lines of one band are at most this many times as dark as the band: darker is a stroke
 TILTS = np.linspace(-0.07, 0.07, 29)  # the tilts tried for the lines of a band (±4°: bands chain runs of ±2°)
 COLUMNS = 256            # a band's lines are fitted on this many of its columns (rows) or a few more, evenly spaced
@@ -78,6 +79,7 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
         return None
     # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
     families = [[line for line, across in f if across or count >= 2] for f, count in zip(families, spans)]
+    families = [_hidden_lines(f, ink, horizontal) for f, horizontal in zip(families, (True, False))]
     drawn = [(_draw(family, ink), max((f[2] for f in family), default=0)) for family in families]
     printed = cv2.max(drawn[0][0], drawn[1][0])
     clean = cv2.subtract(ink, printed)
@@ -94,6 +96,35 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             on = lines > 0
             clean[on] = np.maximum(clean[on], bridge[on])
     return clean
+
+
+def _hidden_lines(lines: list, ink: np.ndarray, horizontal: bool) -> list:
+    """``lines`` (one direction's, evenly spaced) with the lines a row of writing hid from the search: where two
+    neighbours stand two pitches apart, the line between them, drawn like them, if the ink along it is at half their
+    level or more for most of its length (the printed line between the strokes). A row written along a line made its
+    band one thick stroke, and the line then joined the row into strokes wider than three digits."""
+    if len(lines) < 4:
+        return lines
+    at = [(p0[1] + p1[1]) / 2 if horizontal else (p0[0] + p1[0]) / 2 for p0, p1, _, _ in lines]
+    order = np.argsort(at)
+    lines, at = [lines[i] for i in order], np.asarray(at)[order]
+    gaps = np.diff(at)
+    pitch = float(np.median(gaps))
+    single = gaps[gaps < 1.5 * pitch]
+    if pitch < 4 * PITCH_MIN or len(single) < 3 or float(np.abs(single - pitch).max()) > HIDDEN_EVEN * pitch:
+        return lines  # not evenly spaced: no gap to fill
+    level, thick = float(np.median([line[3] for line in lines])), int(np.median([line[2] for line in lines]))
+    found = []
+    for (a0, a1, _, _), (b0, b1, _, _), gap in zip(lines, lines[1:], gaps):
+        if abs(gap - 2 * pitch) > HIDDEN_EVEN * 2 * pitch:
+            continue
+        p0 = (round((a0[0] + b0[0]) / 2), round((a0[1] + b0[1]) / 2))
+        p1 = (round((a1[0] + b1[0]) / 2), round((a1[1] + b1[1]) / 2))
+        along = np.zeros_like(ink)
+        cv2.line(along, p0, p1, 255, 1, cv2.LINE_8)
+        if float(np.median(ink[along > 0])) >= 0.5 * level:
+            found.append((p0, p1, thick, level))
+    return lines + found
 
 
 def _alike(family: list) -> list:
