@@ -122,7 +122,8 @@ def _hidden_lines(lines: list, ink: np.ndarray, horizontal: bool) -> list:
         p1 = (round((a1[0] + b1[0]) / 2), round((a1[1] + b1[1]) / 2))
         along = np.zeros_like(ink)
         cv2.line(along, p0, p1, 255, 1, cv2.LINE_8)
-        if float(np.median(ink[along > 0])) >= 0.5 * level:
+        on = ink[along > 0]
+        if on.size and float(np.median(on)) >= 0.5 * level:
             found.append((p0, p1, thick, level))
     return lines + found
 
