@@ -112,6 +112,12 @@ def _merge(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
     return _rebuild(seg, probs, {i: [(unions[k], union_probs[k])] for i, k in merged.items()}, used)
 
 
+def _own(seg: Segmentation, d: Found) -> np.ndarray:
+    """The pixels of digit ``d``'s own components in its box (a boolean mask, analysed-image pixels)."""
+    x, y, w, h = d.area_box
+    return np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
+
+
 def _cuts(own: np.ndarray, count: int = 3) -> list[int]:
     """Up to ``count`` columns of ``own`` (the digit's pixels in its box) where its ink is thinnest, in its middle half."""
     w = own.shape[1]
@@ -151,7 +157,7 @@ def _split(seg: Segmentation, probs: np.ndarray, classify: Classify) -> np.ndarr
             continue
         if w < 8 or not (w > 1.4 * h or (w > 0.75 * h and conf[i] < CONFIDENT)):
             continue
-        own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
+        own = _own(seg, d)
         for c in _cuts(own):
             if min(_ink_height(own[:, :c]), _ink_height(own[:, c:])) < SPLIT_TALL * h:  # a piece of a stroke
                 continue
@@ -178,7 +184,7 @@ def _stacked_cuts(seg: Segmentation, i: int, d: Found, typical: float) -> list[t
     ``SPLIT_CROSS`` strokes, and it runs between two rows: other digits stand beside the upper part and end above
     the cut, and beside the lower part and start below it (a tall 1 in one row has its neighbours across the cut)."""
     x, y, w, h = d.area_box
-    own = np.isin(seg.context[1][y: y + h, x: x + w], d.ids)
+    own = _own(seg, d)
     others = [e.area_box for j, e in enumerate(seg.digits) if j != i]
     slack = 0.15 * typical
     tries = []

@@ -58,7 +58,8 @@ def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, f
     on one side only); the filter then grows threefold until it takes none (as long as it fits the picture). The
     wider filter follows the lighting less closely (a shadow's edge is left as faint ink), so only its strong ink
     counts: half the level of the strokes it was grown for, or more."""
-    fine = bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
+    bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
+    paper = cv2.blur(bg, (kk, kk))
     cores, size = None, kk
     while 3 * size <= min(small.shape):
         swallowed = _swallowed(bg, 2 * size)
@@ -68,10 +69,10 @@ def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, f
         size *= 3
         bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
     if cores is None:
-        return cv2.blur(fine, (kk, kk)), None, 0.0
+        return paper, None, 0.0
     wide = cv2.blur(bg, (size, size))
     stroke = 255.0 - 255.0 * small[cores > 0].astype(np.float32) / np.maximum(wide[cores > 0], 1)
-    return cv2.blur(fine, (kk, kk)), wide, 0.5 * float(np.median(stroke))
+    return paper, wide, 0.5 * float(np.median(stroke))
 
 
 def _swallowed(bg: np.ndarray, reach: int) -> np.ndarray | None:
