@@ -216,6 +216,21 @@ def test_bad_image_among_workers_same_error_and_exit(folder, model):
     assert "2 of 6 image(s) could not be read" in two.stderr and "Traceback" not in two.output
 
 
+def test_tasks_of_several_files_keep_the_order_and_each_error(folder, model, monkeypatch):
+    """A long list goes to the workers in runs of files (one task each): same lines, errors where they were."""
+    from edgecnn.cli import predict
+
+    (folder / "p2.png").write_bytes(b"garbage")
+    monkeypatch.setattr(predict, "WINDOW", 1)  # 8 files, 2 workers: tasks of 4 files
+    one = run(folder, "--model", model, "--jsonl", "--workers", "1")
+    two = run(folder, "--model", model, "--jsonl", "--workers", "2")
+    assert one.exit_code == two.exit_code == 1
+    assert two.stdout_bytes == one.stdout_bytes and len(two.stdout.splitlines()) == 8
+    assert [json.loads(line)["file"].rsplit("/", 1)[-1] for line in two.stdout.splitlines()] == \
+        [f"p{i}.{'png' if i % 3 else 'jpg'}" for i in range(8)]
+    assert "p2.png" in json.loads(two.stdout.splitlines()[2])["error"]
+
+
 def test_bad_model_with_workers_is_one_line(folder, tmp_path_factory):
     bad = tmp_path_factory.mktemp("m") / "m.onnx"
     bad.write_bytes(b"nope")
