@@ -32,3 +32,44 @@ def test_page_edges_and_frames_still_are_not_digits():
     cv2.line(page, (0, 400), (640, 300), 60, 3)        # another sheet's edge across the view
     cv2.rectangle(page, (0, 0), (639, 479), 40, 6)     # a frame around it
     assert segment(page).digits == []
+
+
+def _ink_share(img: np.ndarray) -> float:
+    return float((img < 150).mean())
+
+
+def test_a_digit_covering_half_the_close_up_is_read():
+    # before: the ink set the paper's median and spread (the noise so measured swallowed the ink), and ink over 0.4 of
+    # the picture was dropped as noise: all these read nothing
+    reader = DigitReader()
+    crowded = [(label, k) for label in (0, 2, 3, 4, 5, 6, 8, 9) for k in range(10)
+               if _ink_share(_closeup(label, k)) >= 0.4]
+    assert len(crowded) >= 15
+    right = sum(reader.read(_closeup(label, k)).rows == [str(label)] for label, k in crowded)
+    assert right >= 0.8 * len(crowded), f"{right}/{len(crowded)}"
+
+
+def test_the_paper_statistics_of_a_half_inked_picture_are_the_papers():
+    from edgecnn.segment.components import _hist_stats
+
+    rng = np.random.default_rng(0)
+    ink = np.clip(rng.normal(3, 2, (200, 200)), 0, 255)
+    ink[:, 90:] = np.clip(rng.normal(200, 20, (200, 110)), 0, 255)  # 55% ink
+    med, sigma, otsu, _ = _hist_stats(ink.astype(np.uint8))
+    assert med <= 5 and sigma <= 4 and med + 4 * sigma < otsu
+    noise = np.clip(rng.normal(20, 15, (200, 200)), 0, 255).astype(np.uint8)  # one spread: measured as it is
+    med, sigma, _, _ = _hist_stats(noise)
+    assert 17 <= med <= 23 and 12 <= sigma <= 18
+
+
+def test_ink_over_half_the_picture_is_one_digit_only_when_drawn_in_strokes():
+    from edgecnn.segment.components import _filling
+
+    ring = np.zeros((400, 300), np.uint8)
+    cv2.ellipse(ring, (150, 200), (110, 180), 0, 0, 360, 255, 70)   # a 0 in a thick marker, filling the frame
+    assert [g[0] for g in _filling(ring)[0]] == [(5, 0, 291, 400)]
+    mass = np.zeros((400, 300), np.uint8)                           # a dark object's corner: fills half its box,
+    cv2.fillPoly(mass, [np.array([[0, 399], [299, 399], [150, 0]], np.int32)], 255)  # but is no stroke
+    assert _filling(mass)[0] == []
+    grain = (np.random.default_rng(0).random((400, 300)) < 0.5).astype(np.uint8) * 255  # noise: many pieces
+    assert _filling(grain)[0] == []

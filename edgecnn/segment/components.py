@@ -20,6 +20,13 @@ REACH = 0.04          # faint ink joins strong ink within this share of the imag
 MAX_DIGITS = 400         # at most this many digits an image (the largest candidates are kept)
 RESCUE_WIDE = 0.25    # a digit kept from a rule, fold or shadow it was joined to is at least this wide for its height
 RESCUE_FAINT = 0.5    # ... and kept only when the strong strokes are under this share of the whole (faint ink joined them)
+INK_SHARE = 0.25     # Otsu's upper class this share of the picture: ink may have set the paper's median and spread
+TWO_CLASSES = 0.88   # ... when Otsu's split explains this share of the variance: paper and ink, not one spread of
+# noise (uniform noise: 0.75, a Gaussian 0.64; a close-up's paper and marker ink: 0.9–0.95)
+FILL_ONE = 0.9       # ink over 0.4 of the picture is one digit filling it when one piece holds this share of it ...
+FILL_SPAN = 0.8      # ... reaching across this share of the picture's height ...
+FILL_SOLID = 0.75    # ... and filling under this share of its box (a thumb, a dark object fills more)
+FILL_STROKE = (0.03, 0.2)  # ... in strokes twice these shares of its height wide (a disc: 0.5; grain: a pixel or two)
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 
 
@@ -27,7 +34,14 @@ _LEVELS = np.arange(256, dtype=np.float64)
 
 
 def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
-    """Median, robust sigma (1.48 × MAD), Otsu level and the 99.5th percentile of a uint8 image, from its histogram."""
+    """The paper's median and robust sigma (1.48 × MAD), the Otsu level and the 99.5th percentile of a uint8 image,
+    from its histogram.
+
+    The paper is most of a page, so the median and MAD of all pixels are the paper's. Ink covering half a close-up
+    (a thick digit filling the frame) would make them the ink's: the noise so measured would swallow the ink. When
+    4 σ over the median reaches past Otsu's level, Otsu's upper class is over ``INK_SHARE`` of the picture and the
+    split explains ``TWO_CLASSES`` of the variance (two classes, not one spread of noise), the paper's median and MAD
+    are those of the lower class."""
     h, w = ink.shape
     if ink.size <= 40_000:
         sample = np.ascontiguousarray(ink)
@@ -39,17 +53,9 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
     hist = cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel()
     cum = np.cumsum(hist, dtype=np.float64)  # counts: exact
     total = float(cum[-1])
-    half = total / 2
     c = cum.tolist()
-    med = bisect.bisect_left(c, half)
+    med, mad = _median_mad(c, 255)
     tail = min(255, bisect.bisect_left(c, TAIL * total))
-    # MAD: the smallest k with at least half of the pixels within med ± k
-    mad = 255
-    for k in range(256):
-        lo = med - k - 1
-        if c[min(med + k, 255)] - (c[lo] if lo >= 0 else 0.0) >= half:
-            mad = k
-            break
     # Otsu: the level that maximises the between-class variance (levels with an empty class: -1)
     w0 = cum / total
     mu = np.cumsum(hist * _LEVELS) / total
@@ -57,8 +63,24 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
     num *= num
     den = w0 * (1 - w0)
     between = np.divide(num[:-1], den[:-1], out=np.full(255, -1.0), where=den[:-1] != 0)
-    otsu = float(between.argmax())
-    return float(med), 1.4826 * max(mad, 0.5), otsu, float(tail)
+    otsu = int(between.argmax())
+    if med + 4 * 1.4826 * max(mad, 0.5) > otsu and 0 < w0[otsu] < 1 - INK_SHARE:
+        variance = float(hist @ (_LEVELS * _LEVELS)) / total - mu[-1] ** 2
+        if between[otsu] >= TWO_CLASSES * variance:
+            med, mad = _median_mad(c, otsu)
+    return float(med), 1.4826 * max(mad, 0.5), float(otsu), float(tail)
+
+
+def _median_mad(c: list, top: int) -> tuple[int, int]:
+    """Median and MAD of the levels 0..``top`` of a histogram given by its cumulative counts ``c``."""
+    half = c[top] / 2
+    med = bisect.bisect_left(c, half, 0, top + 1)
+    # MAD: the smallest k with at least half of the pixels within med ± k
+    for k in range(256):
+        lo = med - k - 1
+        if c[min(med + k, top)] - (c[lo] if lo >= 0 else 0.0) >= half:
+            return med, k
+    return med, 255
 
 
 def find_digits(ink: np.ndarray):
@@ -82,8 +104,8 @@ def find_digits(ink: np.ndarray):
     if cv2.countNonZero(mask) > 0.4 * h * w:  # faint marks everywhere (bleed-through, a smudge): the strong ink only
         low = high
         mask = cv2.threshold(ink, low, 255, cv2.THRESH_BINARY)[1]
-        if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper: noise or a picture
-            return [], None
+        if cv2.countNonZero(mask) > 0.4 * h * w:  # not writing on paper (noise, a picture) but for one digit
+            return _filling(mask)                 # filling a close-up
     # limited hysteresis: faint ink counts only near strong ink, so faint lines crossing the page
     # (bleed-through, a smudge, a scanner's shadow) cannot chain digits into one component
     reach = max(3, round(min(h, w) * REACH))
@@ -159,6 +181,26 @@ def find_digits(ink: np.ndarray):
     if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
         groups = sorted(groups, key=lambda g: -g[0][2] * g[0][3])[:MAX_DIGITS]
     return groups, labels
+
+
+def _filling(mask: np.ndarray):
+    """``find_digits``' result for ink covering over 0.4 of the picture: one digit filling a close-up (a thick marker
+    stroke photographed from near, cut to its box) when the ink is one piece (``FILL_ONE`` of it) reaching across
+    ``FILL_SPAN`` of the picture's height, not solid (``FILL_SOLID``) and drawn in strokes (the widest, twice the
+    distance transform's peak, within ``FILL_STROKE`` of its height); else none (noise, grain, a picture)."""
+    h, w = mask.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n < 2:
+        return [], labels
+    i = 1 + int(stats[1:, cv2.CC_STAT_AREA].argmax())
+    x, y, bw, bh, area = (int(v) for v in stats[i])
+    if area < FILL_ONE * cv2.countNonZero(mask) or bh < FILL_SPAN * h or area > FILL_SOLID * bw * bh:
+        return [], labels
+    piece = (labels[y: y + bh, x: x + bw] == i).view(np.uint8)
+    half_width = cv2.distanceTransform(piece, cv2.DIST_L2, 3).max()
+    if not FILL_STROKE[0] * bh <= half_width <= FILL_STROKE[1] * bh:  # strokes: not a mass, not a web of grain
+        return [], labels
+    return [((x, y, bw, bh), [i])], labels
 
 
 def _is_digit(c, ref: float, big, w: int) -> bool:
