@@ -73,3 +73,49 @@ def test_ink_over_half_the_picture_is_one_digit_only_when_drawn_in_strokes():
     assert _filling(mass)[0] == []
     grain = (np.random.default_rng(0).random((400, 300)) < 0.5).astype(np.uint8) * 255  # noise: many pieces
     assert _filling(grain)[0] == []
+
+
+def _drawn(label: int, k: int, size: int = 280, white_on_black: bool = True) -> np.ndarray:
+    """The ``k``-th MNIST test ``label`` drawn as in a paint program: a thick round brush, the digit filling 95% of a
+    ``size``² canvas, white on black as MNIST is (or black on white)."""
+    images, ys = mnist_test()
+    d = images[np.flatnonzero(ys == label)[k]]
+    rows, cols = np.nonzero(d > 50)
+    d = d[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1].astype(np.float32)
+    s = 0.95 * size / max(d.shape)
+    big = cv2.resize(d, (max(1, round(d.shape[1] * s)), max(1, round(d.shape[0] * s))), interpolation=cv2.INTER_CUBIC)
+    brush = int(0.04 * size)
+    big = cv2.dilate(big, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (brush, brush))) > 100
+    canvas = np.zeros((size, size), np.uint8)
+    y0, x0 = (size - big.shape[0]) // 2, (size - big.shape[1]) // 2
+    canvas[y0: y0 + big.shape[0], x0: x0 + big.shape[1]][big] = 255
+    return canvas if white_on_black else 255 - canvas
+
+
+def test_a_thick_digit_drawn_white_on_black_is_light_ink():
+    # before: with strokes as wide as both polarity windows neither was clear, and dark ink was assumed (the black
+    # canvas read as the ink): 9 of these 20 were light ink and 10 read
+    from edgecnn.segment.paper import _polarity
+
+    cases = [(label, k) for label in (0, 3, 8, 9) for k in range(5)]
+    light = sum(_polarity(cv2.resize(_drawn(label, k), (70, 70), interpolation=cv2.INTER_AREA)) == "light"
+                for label, k in cases)
+    assert light >= 18, f"{light}/{len(cases)}"
+    reader = DigitReader()
+    right = sum(reader.read(_drawn(label, k)).rows == [str(label)] for label, k in cases)
+    assert right >= 16, f"{right}/{len(cases)}"
+    # the same digits black on white stay dark ink
+    dark = sum(_polarity(cv2.resize(_drawn(label, k, white_on_black=False), (70, 70), interpolation=cv2.INTER_AREA))
+               == "dark" for label, k in cases)
+    assert dark >= 19, f"{dark}/{len(cases)}"
+
+
+def test_when_no_window_is_clear_the_rim_tells_the_paper_of_a_two_levelled_picture():
+    from edgecnn.segment.paper import _polarity, _two_levels
+
+    drawn = cv2.resize(_drawn(4, 0), (70, 70), interpolation=cv2.INTER_AREA)
+    level = cv2.threshold(drawn, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+    assert _two_levels(drawn, level) and _polarity(drawn) == "light"
+    noise = np.random.default_rng(0).integers(100, 156, (70, 70), dtype=np.uint8)  # one spread: dark, the default
+    assert not _two_levels(noise, cv2.threshold(noise, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0])
+    assert _polarity(noise) == "dark"

@@ -9,6 +9,8 @@ _K3 = np.ones((3, 3), np.uint8)
 _K5 = np.ones((5, 5), np.uint8)
 POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the other decides the polarity
 COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
+TWO_LEVELS = 0.85     # ... and when neither window is clear, a picture this two-levelled (Otsu) is paper where its rim is
+BRIGHT_DOUBT = 0.03   # over this share of the picture brighter than the first window's median: the second decides
 TEXTURE = 3.0         # light ink strays this many times the paper's mean local deviation
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
 SWALLOWED = 0.5   # paper found under this share of the paper around it is a stroke wider than the filter ...
@@ -95,11 +97,15 @@ def _polarity(small: np.ndarray) -> str:
 
     Strokes wider than the median's window (a digit drawn with a thick brush filling the picture) are
     the window's majority, so both ways stray alike; then a window a third of the picture's side
-    (``COARSE``), where the paper is the majority again, decides. Dark ink when neither is clear.
+    (``COARSE``), where the paper is the majority again, decides. It decides too when the small window finds
+    dark ink but also over ``BRIGHT_DOUBT`` of the picture brighter than its median: the window sat inside thick
+    light strokes (a digit drawn white on black, filling the picture), around which the dark strays. Dark ink
+    when neither is clear.
     Light ink must also stand out of the paper's own texture: a dense grid shrunk 8× beats into a
     pattern of bright dots a dozen levels over their neighbours (:func:`_strays`)."""
     tiny = cv2.resize(small, (max(1, small.shape[1] // 2), max(1, small.shape[0] // 2)), interpolation=cv2.INTER_AREA)
-    for k in (min(2 * max(1, min(tiny.shape) // 12) + 1, 15), 2 * max(1, int(min(tiny.shape) * COARSE) // 2) + 1):
+    windows = (min(2 * max(1, min(tiny.shape) // 12) + 1, 15), 2 * max(1, int(min(tiny.shape) * COARSE) // 2) + 1)
+    for coarse, k in enumerate(windows):
         local = cv2.medianBlur(tiny, k) if min(tiny.shape) >= k else np.full_like(tiny, int(np.median(tiny)))
         diff = tiny.astype(np.int16) - local.astype(np.int16)
         dark, bright = _strays(diff, 12)
@@ -107,9 +113,24 @@ def _polarity(small: np.ndarray) -> str:
             dark, bright = _strays(diff, np.maximum(12, TEXTURE * cv2.blur(np.abs(diff).astype(np.float32), (k, k))))
             if bright > POLARITY_CLEAR * dark:
                 return "light"
-        if dark > POLARITY_CLEAR * bright:
+        if dark > POLARITY_CLEAR * bright and (coarse or bright <= BRIGHT_DOUBT * diff.size):
             return "dark"
-    return "dark"
+    # neither clear (strokes as wide as both windows: a digit drawn thick, filling the picture): the paper is what
+    # lies around the writing, the side of Otsu's split that most of the picture's rim falls in
+    level = cv2.threshold(tiny, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+    rim = np.concatenate([tiny[0], tiny[-1], tiny[1:-1, 0], tiny[1:-1, -1]])
+    return "light" if np.median(rim) <= level and _two_levels(tiny, level) else "dark"
+
+
+def _two_levels(tiny: np.ndarray, level: float) -> bool:
+    """Do ``tiny``'s pixels fall in two classes (Otsu's split at ``level`` explains ``TWO_LEVELS`` of the variance),
+    not one spread of noise or shading?"""
+    v = tiny.astype(np.float32)
+    low, high = v[v <= level], v[v > level]
+    if not low.size or not high.size:
+        return False
+    between = low.size * high.size / v.size ** 2 * (float(high.mean()) - float(low.mean())) ** 2
+    return between >= TWO_LEVELS * float(v.var())
 
 
 def _strays(diff: np.ndarray, level) -> tuple[int, int]:
