@@ -346,3 +346,17 @@ def test_what_makes_a_cap():
     assert _cap([114, 336, 175, 359, 1034], body, 70.0)      # 9131's cap and body
     assert not _cap([114, 380, 175, 400, 600], body, 70.0)   # a dash at mid-height
     assert not _cap([62, 336, 120, 359, 600], body, 70.0)    # over the left half: a 7's bar, an underline above
+
+
+def test_otsu_splits_paper_from_ink_and_says_how_well():
+    from edgecnn.segment.gray import otsu
+
+    two = np.zeros(256)
+    two[10], two[200] = 700, 300                       # paper and ink: the split explains all the variance
+    level, upper, explained = otsu(two)
+    assert 10 <= level < 200 and upper == pytest.approx(0.3) and explained == pytest.approx(1.0)
+    flat = np.ones(256)                                  # uniform noise: 0.75
+    assert otsu(flat)[2] == pytest.approx(0.75, abs=0.01)
+    one = np.zeros(256)
+    one[128] = 50                                        # one level: nothing to split
+    assert otsu(one)[2] == 0.0

@@ -111,11 +111,14 @@ def test_a_thick_digit_drawn_white_on_black_is_light_ink():
 
 
 def test_when_no_window_is_clear_the_rim_tells_the_paper_of_a_two_levelled_picture():
-    from edgecnn.segment.paper import _polarity, _two_levels
+    from edgecnn.segment.gray import otsu
+    from edgecnn.segment.paper import TWO_LEVELS, _polarity
+
+    def two_levels(img):
+        return otsu(cv2.calcHist([img], [0], None, [256], [0, 256]).ravel())[2] >= TWO_LEVELS
 
     drawn = cv2.resize(_drawn(4, 0), (70, 70), interpolation=cv2.INTER_AREA)
-    level = cv2.threshold(drawn, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
-    assert _two_levels(drawn, level) and _polarity(drawn) == "light"
+    assert two_levels(drawn) and _polarity(drawn) == "light"
     noise = np.random.default_rng(0).integers(100, 156, (70, 70), dtype=np.uint8)  # one spread: dark, the default
-    assert not _two_levels(noise, cv2.threshold(noise, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0])
+    assert not two_levels(noise)
     assert _polarity(noise) == "dark"

@@ -8,6 +8,7 @@ import bisect
 import cv2
 import numpy as np
 
+from .gray import otsu
 from .lines import erase_lines
 
 LOW_FLOOR = 14.0      # ink levels above the paper: faint ink (the low threshold) at least this ...
@@ -30,7 +31,6 @@ FILL_STROKE = (0.03, 0.2)  # ... in strokes twice these shares of its height wid
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 
 
-_LEVELS = np.arange(256, dtype=np.float64)
 
 
 def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
@@ -56,19 +56,10 @@ def _hist_stats(ink: np.ndarray) -> tuple[float, float, float, float]:
     c = cum.tolist()
     med, mad = _median_mad(c, 255)
     tail = min(255, bisect.bisect_left(c, TAIL * total))
-    # Otsu: the level that maximises the between-class variance (levels with an empty class: -1)
-    w0 = cum / total
-    mu = np.cumsum(hist * _LEVELS) / total
-    num = mu[-1] * w0 - mu
-    num *= num
-    den = w0 * (1 - w0)
-    between = np.divide(num[:-1], den[:-1], out=np.full(255, -1.0), where=den[:-1] != 0)
-    otsu = int(between.argmax())
-    if med + 4 * 1.4826 * max(mad, 0.5) > otsu and 0 < w0[otsu] < 1 - INK_SHARE:
-        variance = float(hist @ (_LEVELS * _LEVELS)) / total - mu[-1] ** 2
-        if between[otsu] >= TWO_CLASSES * variance:
-            med, mad = _median_mad(c, otsu)
-    return float(med), 1.4826 * max(mad, 0.5), float(otsu), float(tail)
+    level, upper, explained = otsu(hist)
+    if med + 4 * 1.4826 * max(mad, 0.5) > level and INK_SHARE < upper < 1 and explained >= TWO_CLASSES:
+        med, mad = _median_mad(c, level)
+    return float(med), 1.4826 * max(mad, 0.5), float(level), float(tail)
 
 
 def _median_mad(c: list, top: int) -> tuple[int, int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+_LEVELS = np.arange(256, dtype=np.float64)
+
 def to_gray(image) -> np.ndarray:
     """Any 2-D or 3-D numeric array → 2-D uint8 grey (BGR channel order, alpha composited onto white)."""
     a = np.asarray(image)
@@ -63,3 +65,21 @@ def has_contrast(gray: np.ndarray) -> bool:
     and flattening would only amplify the noise."""
     lo, hi = cv2.minMaxLoc(gray)[:2]
     return hi - lo >= MIN_CONTRAST
+
+
+def otsu(hist: np.ndarray) -> tuple[int, float, float]:
+    """Otsu's split of a 256-bin grey-level histogram: its level (the upper class lies above it), the upper class's
+    share of the pixels, and the share of the variance the split explains (0 for a single level): near 1 for paper
+    and ink, 0.75 for uniform noise, 0.64 for a Gaussian spread."""
+    cum = np.cumsum(hist, dtype=np.float64)
+    total = float(cum[-1])
+    w0 = cum / total
+    mu = np.cumsum(hist * _LEVELS) / total
+    num = mu[-1] * w0 - mu
+    num *= num
+    den = w0 * (1 - w0)
+    # the between-class variance of each level (levels with an empty class: -1)
+    between = np.divide(num[:-1], den[:-1], out=np.full(255, -1.0), where=den[:-1] != 0)
+    level = int(between.argmax())
+    variance = float(hist @ (_LEVELS * _LEVELS)) / total - mu[-1] ** 2
+    return level, 1.0 - float(w0[level]), float(between[level]) / variance if variance > 0 else 0.0

@@ -5,11 +5,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .gray import otsu
+
 _K3 = np.ones((3, 3), np.uint8)
 _K5 = np.ones((5, 5), np.uint8)
 POLARITY_CLEAR = 1.5  # one way of straying from the paper this many times the other decides the polarity
 COARSE = 1 / 3        # the second polarity window: this share of the picture's shorter side
-TWO_LEVELS = 0.85     # ... and when neither window is clear, a picture this two-levelled (Otsu) is paper where its rim is
+TWO_LEVELS = 0.85     # ... and when neither window is clear, a picture whose Otsu split explains this share of its
+# variance (two levels, not noise or shading) is paper on the side its rim falls in
 BRIGHT_DOUBT = 0.03   # over this share of the picture brighter than the first window's median: the second decides
 TEXTURE = 3.0         # light ink strays this many times the paper's mean local deviation
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
@@ -117,20 +120,9 @@ def _polarity(small: np.ndarray) -> str:
             return "dark"
     # neither clear (strokes as wide as both windows: a digit drawn thick, filling the picture): the paper is what
     # lies around the writing, the side of Otsu's split that most of the picture's rim falls in
-    level = cv2.threshold(tiny, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+    level, _, explained = otsu(cv2.calcHist([tiny], [0], None, [256], [0, 256]).ravel())
     rim = np.concatenate([tiny[0], tiny[-1], tiny[1:-1, 0], tiny[1:-1, -1]])
-    return "light" if np.median(rim) <= level and _two_levels(tiny, level) else "dark"
-
-
-def _two_levels(tiny: np.ndarray, level: float) -> bool:
-    """Do ``tiny``'s pixels fall in two classes (Otsu's split at ``level`` explains ``TWO_LEVELS`` of the variance),
-    not one spread of noise or shading?"""
-    v = tiny.astype(np.float32)
-    low, high = v[v <= level], v[v > level]
-    if not low.size or not high.size:
-        return False
-    between = low.size * high.size / v.size ** 2 * (float(high.mean()) - float(low.mean())) ** 2
-    return between >= TWO_LEVELS * float(v.var())
+    return "light" if np.median(rim) <= level and explained >= TWO_LEVELS else "dark"
 
 
 def _strays(diff: np.ndarray, level) -> tuple[int, int]:
