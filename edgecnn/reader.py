@@ -23,12 +23,15 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
+import cv2
 import numpy as np
 
 from . import lookagain
+from .lookagain import UNSURE
 from .refine import drop_marks, refine
-from .segment import MAX_SIDE, Segmentation, segment, unscale_box
+from .segment import MAX_SIDE, Segmentation, segment, to_gray, unscale_box
 from .settings import CONFIDENCE, check_range
+from .upright import TILT_MIN, box_back, row_tilt, turn
 
 UNKNOWN = "?"
 
@@ -109,6 +112,8 @@ class DigitReader:
         classifier: any object with ``predict(crops) → probabilities`` (N×28×28×1 float32 in, N×classes
             out) and ``labels``, in place of the ONNX model (then ``model``, ``threads``, ``device`` are unused).
         look_again: read unsure digits again, moved a little, and average (:mod:`edgecnn.lookagain`).
+        upright: when the rows tilt by 5° or more, read the picture turned level too and keep the reading the
+            classifier is surer of (:mod:`edgecnn.upright`).
 
     Raises:
         EdgeCNNError: an unusable model or option (``exit_code`` 2 for options).
@@ -117,7 +122,7 @@ class DigitReader:
     def __init__(self, model: str | os.PathLike | None = None, threads: int = 1, min_confidence: float = 0.5,
                  device: str = "cpu", max_side: int = MAX_SIDE, *,
                  segmenter: Callable[[np.ndarray], Segmentation] | None = None,
-                 classifier: Classifier | None = None, look_again: bool = True):
+                 classifier: Classifier | None = None, look_again: bool = True, upright: bool = True):
         check_range("min_confidence", float(min_confidence), *CONFIDENCE)  # the CLI's range comes from CONFIDENCE too
         if classifier is None:
             from .onnxmodel import OnnxModel
@@ -126,8 +131,10 @@ class DigitReader:
         self.model = classifier
         self.min_confidence = float(min_confidence)
         self.max_side = max_side
+        self._default_segmenter = segmenter is None
         self.segmenter = segmenter or functools.partial(segment, max_side=max_side)
         self.look_again = look_again
+        self.upright = upright
 
     @property
     def labels(self) -> list[str]:
@@ -145,8 +152,32 @@ class DigitReader:
             # a big JPEG is decoded at a fraction of its size, as long as it stays over max_side (what the
             # segmenter analyses anyway); boxes and shape are given in the full picture's pixels
             image, size = read_image_reduced(image, at_least=self.max_side)
+        timings = {"segment": 0.0, "infer": 0.0}
+        seg, probs = self._read_once(image, self.segmenter, timings)
+        boxes = [found.box for found in seg.digits]
+        if self.upright:
+            turned = self._read_upright(image, seg, probs, timings)
+            if turned is not None:
+                seg, probs, boxes = turned
+        labels = self.labels
+        digits = []
+        for found, box, p in zip(seg.digits, boxes, probs):
+            k = int(np.argmax(p))
+            conf = float(p[k])
+            best = labels[k] if k < len(labels) else str(k)
+            digits.append(Digit(best if conf >= self.min_confidence else UNKNOWN, conf, box, found.row, found.crop, best))
+        shape = np.asarray(image).shape[:2] if np.asarray(image).ndim >= 2 else (1, 1)
+        if size is not None and (size[1], size[0]) != tuple(shape):  # boxes from a reduced decode: full pixels
+            sx, sy = shape[1] / size[0], shape[0] / size[1]
+            digits = [replace(d, box=unscale_box(d.box, sx, sy, *size)) for d in digits]
+            shape = (size[1], size[0])
+        timings["total"] = timings["segment"] + timings["infer"]
+        return Reading(digits, tuple(int(v) for v in shape), timings)
+
+    def _read_once(self, image, segmenter, timings: dict) -> tuple[Segmentation, np.ndarray]:
+        """Segment ``image``, classify its digits (repaired, looked at again, marks left out); add the times."""
         t0 = time.perf_counter()
-        seg = self.segmenter(image)
+        seg = segmenter(image)
         t1 = time.perf_counter()
         probs = self.model.predict(seg.crops) if seg.digits else np.zeros((0, 10), np.float32)
         probs = refine(seg, probs, self.model.predict)
@@ -154,20 +185,33 @@ class DigitReader:
             probs = lookagain.look_again([d.crop for d in seg.digits], probs, self.model.predict)
         probs = drop_marks(seg, probs)
         t2 = time.perf_counter()
-        labels = self.labels
-        digits = []
-        for found, p in zip(seg.digits, probs):
-            k = int(np.argmax(p))
-            conf = float(p[k])
-            best = labels[k] if k < len(labels) else str(k)
-            digits.append(Digit(best if conf >= self.min_confidence else UNKNOWN, conf, found.box, found.row, found.crop, best))
-        shape = np.asarray(image).shape[:2] if np.asarray(image).ndim >= 2 else (1, 1)
-        if size is not None and (size[1], size[0]) != tuple(shape):  # boxes from a reduced decode: full pixels
-            sx, sy = shape[1] / size[0], shape[0] / size[1]
-            digits = [replace(d, box=unscale_box(d.box, sx, sy, *size)) for d in digits]
-            shape = (size[1], size[0])
-        return Reading(digits, tuple(int(v) for v in shape),
-                       {"segment": (t1 - t0) * 1e3, "infer": (t2 - t1) * 1e3, "total": (t2 - t0) * 1e3})
+        timings["segment"] += (t1 - t0) * 1e3
+        timings["infer"] += (t2 - t1) * 1e3
+        return seg, probs
+
+    def _read_upright(self, image, seg: Segmentation, probs: np.ndarray, timings: dict):
+        """When ``seg``'s rows tilt by ``TILT_MIN`` or more, read ``image`` turned level; return that reading
+        (segmentation, probabilities, boxes in ``image``'s pixels) if the classifier is surer of it, else None."""
+        tilt = row_tilt([d.area_box or d.box for d in seg.digits], seg.rows)
+        if tilt is None or abs(tilt) < TILT_MIN:
+            return None
+        gray = to_gray(image)
+        h0, w0 = gray.shape
+        scale = 1.0
+        if self._default_segmenter and max(h0, w0) > self.max_side:  # as segment() would shrink it
+            scale = self.max_side / max(h0, w0)
+            gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+        turned, back = turn(gray, tilt)
+        segmenter = (lambda img: segment(img, max_side=max(img.shape))) if self._default_segmenter else self.segmenter
+        seg2, probs2 = self._read_once(turned, segmenter, timings)
+        sure, sure2 = probs.max(axis=1), probs2.max(axis=1)
+        # turned level, pieces of a digit join and nothing new appears: as many digits or fewer, none of the
+        # sure ones lost (a turned grid or rule no longer erased would add marks, or join digits into rules)
+        if not len(seg.digits) - int((sure < UNSURE).sum()) <= len(seg2.digits) <= len(seg.digits):
+            return None
+        if float(sure2.mean()) <= float(sure.mean()):
+            return None
+        return seg2, probs2, [box_back(d.box, back / scale, w0, h0) for d in seg2.digits]
 
     def classify(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made 28×28 crops (N×28×28 or N×28×28×1 float32 in [0, 1])."""

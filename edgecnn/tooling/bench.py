@@ -300,7 +300,7 @@ def frame_pipeline(models: dict[str, Path], s: Settings) -> list[dict]:
                for name, path in models.items()}
     main = next((n for n in models if "int8" in n), next(iter(models)))
     readers[f"{BASELINE} ({main})"] = DigitReader(models[main], threads=s.threads, min_confidence=0.0,
-                                                  segmenter=straightforward, look_again=False)
+                                                  segmenter=straightforward, look_again=False, upright=False)
     timings = time_reads(readers, [photo.image], repeat=s.frame_calls, warmup=s.warmup)  # interleaved
     blank = time_reads({f"{BLANK} ({main})": readers[main]}, [blank_frame()], repeat=s.frame_calls, warmup=s.warmup)
     out = []

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     right = sum(reader.read(f).rows == t for f, t in zip(frames, truth))
     from .baseline import straightforward
 
-    base = DigitReader(args.model, threads=1, min_confidence=0.0, segmenter=straightforward, look_again=False)
+    base = DigitReader(args.model, threads=1, min_confidence=0.0, segmenter=straightforward, look_again=False, upright=False)
     both = time_reads({"model": reader, "base": base}, frames, args.repeat, warmup=1)  # interleaved
     reads, base_wall = both["model"], np.asarray([r["wall"] for r in both["base"]])
     wall, cpu, seg, inf = (np.asarray([r[k] for r in reads]) for k in ("wall", "cpu", "segment", "infer"))
