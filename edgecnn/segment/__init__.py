@@ -3,8 +3,9 @@
 Pipeline (OpenCV, one grey image, no model), one module a stage:
 
 1. ``gray`` — any 2-D/3-D array (uint8/uint16/float, 1–4+ channels, alpha onto white) →
-   uint8 grey, shrunk to ``max_side`` for the analysis; a frame spanning fewer than
-   ``MIN_CONTRAST`` grey levels (dark or blank) holds no writing.
+   uint8 grey, shrunk to ``max_side`` for the analysis; ``fill`` — an editor's or scanner's constant fill
+   around a turned or letterboxed picture is replaced by the picture's edge continued; a frame spanning fewer
+   than ``MIN_CONTRAST`` grey levels (dark or blank) holds no writing.
 2. ``paper`` — polarity (dark ink on paper or light ink on a board; light ink is inverted),
    the paper estimated on a 4× smaller image and divided out (shadows and gradients become
    flat white), ink = 255 − that; a sheet lying on a darker desk is found and only its inside
@@ -34,6 +35,7 @@ import numpy as np
 from ..normalize import SIZE, normalize_digit
 from .components import MAX_DIGITS, find_digits
 from .crop import digit_crop
+from .fill import continue_fill
 from .gray import MIN_CONTRAST, has_contrast, to_gray, to_u8
 from .lines import erase_lines
 from .order import reading_order
@@ -107,6 +109,7 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     if max(h0, w0) > max_side:
         scale = max_side / max(h0, w0)
         gray = cv2.resize(gray, (max(1, round(w0 * scale)), max(1, round(h0 * scale))), interpolation=cv2.INTER_AREA)
+    gray = continue_fill(gray)
     if not has_contrast(gray):
         return Segmentation()
     ink, polarity = ink_image(gray)
