@@ -16,7 +16,8 @@ classifier, which is asked about the alternatives:
   (``STACKED``), with other digits ending above and starting below a cut across it, is tried cut across the
   same way: two rows' digits touching one over the other (the page is then put in reading order afresh).
 * **marks** (:func:`drop_marks`, last, after the reader's second look) — a thin piece shorter than
-  its row's digits that reads unsure is a stray mark and is left out.
+  its row's digits that reads unsure is a stray mark and is left out; so is a comma or full stop: a small piece
+  alone in a row of its own, hanging low in a gap of the row above or just after it.
 
 All alternatives of an image go to the classifier in one batch per pass.
 """
@@ -41,6 +42,7 @@ STACK_PART = 0.6      # ... cut across so that each part is at least this share 
 MARK_UNSURE = 0.6     # a piece read less sure than this (after the second look) ...
 MARK_THIN = 0.35      # ... under this share of its height wide ...
 MARK_SHORT = 0.8      # ... and under this share of its row's digits' height is a stray mark, not a digit
+MARK_LOW = 0.5        # a piece under this share of a row's height, alone and low beside it, is a comma or full stop
 Classify = Callable[[np.ndarray], np.ndarray]  # N×28×28×1 crops → N×classes probabilities
 
 
@@ -62,7 +64,7 @@ def drop_marks(seg: Segmentation, probs: np.ndarray) -> np.ndarray:
     if not len(probs):
         return probs
     conf = probs.max(axis=1)
-    marks = set()
+    marks = _punctuation(seg)
     for row in seg.rows:
         if len(row) < 2:
             continue
@@ -74,6 +76,33 @@ def drop_marks(seg: Segmentation, probs: np.ndarray) -> np.ndarray:
             if w < MARK_THIN * h and h < MARK_SHORT * others[len(others) // 2]:
                 marks.add(i)
     return _rebuild(seg, probs, {}, marks) if marks else probs
+
+
+def _punctuation(seg: Segmentation) -> set[int]:
+    """The digits that are a comma or a full stop after a row: each alone in its own row, under ``MARK_LOW`` of the
+    row's digits' (median) height, its top below the middle of that row and within that share of it under its
+    bottom, in a gap between the row's digits or just after them, under none (a comma, hanging low, chains into no
+    row; a small digit written under a row stands under its digits)."""
+    marks = set()
+    rows = [[(seg.digits[i].area_box or seg.digits[i].box) for i in row] for row in seg.rows]
+    for r, row in enumerate(seg.rows):
+        if len(row) != 1:
+            continue
+        x, y, w, h = rows[r][0]
+        for other in rows:
+            if len(other) < 2:
+                continue
+            height = sorted(b[3] for b in other)[len(other) // 2]
+            top = sorted(b[1] for b in other)[len(other) // 2]
+            if h >= MARK_LOW * height or not top + 0.5 * height <= y <= top + (1 + MARK_LOW) * height:
+                continue
+            # in a gap of the row or just after it, not under a digit: where punctuation goes
+            centre = x + w / 2
+            after = any(bx + bw <= centre <= bx + bw + height for bx, _, bw, _ in other)
+            if after and not any(bx <= centre <= bx + bw for bx, _, bw, _ in other):
+                marks.add(row[0])
+                break
+    return marks
 
 
 def _batch(found: list[Found]) -> np.ndarray:

@@ -186,3 +186,54 @@ def test_a_tall_digit_in_one_row_is_not_cut_across():
     typical = heights[len(heights) // 2]
     assert seg.digits[tall].area_box[3] >= refine.STACKED * typical and len(seg.rows) == 1
     assert refine._stacked_cuts(seg, tall, seg.digits[tall], typical) == []
+
+
+def _rows_of(rows):
+    """A segmentation whose rows hold the given boxes, in reading order."""
+    from edgecnn.segment import Found, Segmentation
+
+    crop = np.zeros((28, 28), np.float32)
+    seg = Segmentation(digits=[Found(b, r, crop, area_box=b) for r, boxes in enumerate(rows) for b in boxes])
+    seg.regroup()
+    return seg
+
+
+def test_a_comma_hanging_low_after_a_digit_is_left_out_and_its_row_closed_up():
+    from edgecnn.refine import drop_marks
+
+    row = [(0, 0, 30, 50), (40, 0, 30, 50), (80, 0, 30, 50), (120, 0, 30, 50)]
+    seg = _rows_of([row, [(32, 38, 6, 20)], [(0, 120, 30, 50), (40, 120, 30, 50)]])  # "1,234" then a row "56"
+    out = drop_marks(seg, _probs([1.0] * 7))  # the comma reads as a sure 1
+    assert [d.box for d in seg.digits] == row + [(0, 120, 30, 50), (40, 120, 30, 50)] and len(out) == 6
+    assert seg.rows == [[0, 1, 2, 3], [4, 5]] and [d.row for d in seg.digits] == [0, 0, 0, 0, 1, 1]
+
+
+def test_a_small_digit_under_a_row_or_a_full_size_one_below_it_stays():
+    from edgecnn.refine import drop_marks
+
+    row = [(0, 0, 30, 50), (40, 0, 30, 50), (80, 0, 30, 50)]
+    for lone in [(44, 40, 14, 22),    # small, low, but under a digit (written under the row)
+                 (35, 60, 28, 48),    # full size, between the rows (a 9 placed low)
+                 (200, 40, 10, 20)]:  # small and low, but far past the row's end
+        seg = _rows_of([row, [lone]])
+        assert len(drop_marks(seg, _probs([1.0] * 4))) == 4, lone
+
+
+def test_numbers_with_commas_read_without_the_comma(reader):
+    """A comma after a digit hangs below the row, so no row took it: it was read as a 1 of its own (1,250 → 12501)."""
+    import cv2
+
+    from edgecnn.tooling.synth import mnist_test
+
+    images, ys = mnist_test()
+    img = np.full((200, 400), 232, np.uint8)
+    x = 30
+    for ch in "1,534":
+        if ch == ",":
+            cv2.line(img, (x + 10, 130), (x + 4, 148), 40, 6, cv2.LINE_AA)
+            x += 25
+            continue
+        d = cv2.resize(images[int(np.flatnonzero(ys == int(ch))[7])], (84, 84), interpolation=cv2.INTER_CUBIC)
+        img[58:142, x:x + 84] = np.minimum(img[58:142, x:x + 84], 255 - d)
+        x += 70
+    assert reader.read(img).rows == ["1534"]

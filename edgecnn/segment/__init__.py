@@ -84,11 +84,15 @@ class Segmentation:
         return [i for row in order for i in row]
 
     def regroup(self) -> None:
-        """Rebuild ``rows`` from the digits' rows (digits kept in reading order by the caller)."""
-        self.rows = []
+        """Rebuild ``rows`` from the digits' rows (digits kept in reading order by the caller); a row left without
+        digits (its only one dropped) is closed up."""
+        number: dict[int, int] = {}
         for i, d in enumerate(self.digits):
-            while len(self.rows) <= d.row:
-                self.rows.append([])
+            r = number.setdefault(d.row, len(number))
+            if r != d.row:
+                self.digits[i] = replace(d, row=r)
+        self.rows = [[] for _ in number]
+        for i, d in enumerate(self.digits):
             self.rows[d.row].append(i)
 
     @property
