@@ -31,7 +31,7 @@ from .lookagain import UNSURE
 from .refine import drop_marks, refine
 from .segment import MAX_SIDE, Segmentation, segment, to_gray, unscale_box
 from .settings import CONFIDENCE, check_range
-from .upright import TILT_MIN, box_back, row_tilt, turn
+from .upright import SURER, TILT_MIN, box_back, row_tilt, turn
 
 UNKNOWN = "?"
 
@@ -209,7 +209,7 @@ class DigitReader:
         # sure ones lost (a turned grid or rule no longer erased would add marks, or join digits into rules)
         if not len(seg.digits) - int((sure < UNSURE).sum()) <= len(seg2.digits) <= len(seg.digits):
             return None
-        if float(sure2.mean()) <= float(sure.mean()):
+        if float(sure2.mean()) < float(sure.mean()) + SURER:  # as photographed, unless clearly surer turned
             return None
         return seg2, probs2, [box_back(d.box, back / scale, w0, h0) for d in seg2.digits]
 

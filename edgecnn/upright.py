@@ -4,8 +4,8 @@ Segmentation's rules (pieces of one digit stacked or side by side, rows chained 
 classifier (MNIST's digits stand upright) expect writing that runs level. A sheet photographed turned by
 10–15° breaks an open 4 or a 5's cap from its digit and chains rows wrongly. The tilt is measured on the first
 reading's rows (:func:`row_tilt`); past ``TILT_MIN`` the reader reads the picture turned upright too
-(:func:`turn`) and keeps the reading the classifier is surer of: a row written rising across an upright page,
-its digits upright, reads as well or better as it was (``edgecnn.reader``).
+(:func:`turn`) and keeps the reading the classifier is clearly surer of (``SURER``): a row written rising across an
+upright page, its digits upright, reads as well or better as it was (``edgecnn.reader``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 
 TILT_MIN = 5.0    # degrees: rows tilted less than this are read as they are
 ROW_MIN = 3       # the tilt is measured on rows of at least this many digits
+SURER = 0.005     # the turned reading stands when its mean confidence is this much higher (near 1, ties are noise)
 
 
 def row_tilt(boxes, rows) -> float | None:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from edgecnn.segment.fill import continue_fill
+from edgecnn.tooling.synth import turned
 
 
 @pytest.fixture(scope="module")
@@ -14,13 +15,6 @@ def reader():
     from edgecnn import DigitReader
 
     return DigitReader(min_confidence=0.0)
-
-
-def _turned(image: np.ndarray, degrees: float, fill: int) -> np.ndarray:
-    """``image`` turned on a canvas of its own size, the corners filled with one level (as editors do)."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=(fill, fill, fill))
 
 
 def _paper(h: int = 240, w: int = 320, seed: int = 0) -> np.ndarray:
@@ -35,9 +29,9 @@ def test_a_picture_without_fill_is_returned_as_it_is():
     assert continue_fill(paper) is paper
 
 
-@pytest.mark.parametrize("level", [0, 255])
-def test_a_fill_in_the_corners_is_the_picture_continued(level):
-    gray = cv2.cvtColor(_turned(cv2.cvtColor(_paper(), cv2.COLOR_GRAY2BGR), 8.0, level), cv2.COLOR_BGR2GRAY)
+@pytest.mark.parametrize("fill, level", [("black", 0), ("white", 255)])
+def test_a_fill_in_the_corners_is_the_picture_continued(fill, level):
+    gray = cv2.cvtColor(turned(cv2.cvtColor(_paper(), cv2.COLOR_GRAY2BGR), 8.0, fill), cv2.COLOR_BGR2GRAY)
     assert np.count_nonzero(np.abs(gray.astype(int) - level) <= 2) > 0.02 * gray.size
     out = continue_fill(gray)
     # no pixel of the fill's level is left, and the corners take the paper's levels beside them
@@ -59,16 +53,16 @@ def test_blown_out_paper_and_paper_with_writing_are_no_fill():
     assert np.array_equal(continue_fill(page), page)
 
 
-@pytest.mark.parametrize("seed, degrees, level, what", [
-    (1006, 5.0, 255, "white corners made the page read as light ink on a dark board: nothing read"),
-    (1012, 5.0, 0, "black corners made their edges strong ink: the digits fell under the raised thresholds"),
-    (1012, 8.0, 255, "the same through JPEG: its ringing along the fill's edge read as 2s and 9s"),
+@pytest.mark.parametrize("seed, degrees, fill, what", [
+    (1006, 5.0, "white", "white corners made the page read as light ink on a dark board: nothing read"),
+    (1012, 5.0, "black", "black corners made their edges strong ink: the digits fell under the raised thresholds"),
+    (1012, 8.0, "white", "the same through JPEG: its ringing along the fill's edge read as 2s and 9s"),
 ])
-def test_a_turned_photo_with_filled_corners_reads(reader, seed, degrees, level, what):
+def test_a_turned_photo_with_filled_corners_reads(reader, seed, degrees, fill, what):
     from edgecnn.tooling.synth import make_photo
 
     p = make_photo(seed)
-    image = _turned(p.image, degrees, level)
+    image = turned(p.image, degrees, fill)
     if degrees == 8.0:
         image = cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])[1], cv2.IMREAD_COLOR)
     assert reader.read(image).rows == p.rows, what

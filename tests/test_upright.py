@@ -18,13 +18,6 @@ def readers():
     return DigitReader(min_confidence=0.0), DigitReader(min_confidence=0.0, upright=False)
 
 
-def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
-    """A photo turned about its centre, the border continued (no filled corners)."""
-    h, w = image.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
-
-
 def test_row_tilt_is_the_rows_pooled_slope():
     # two rows falling 1 px in 10 to the right, one of them higher; centres jitter with the digits' heights
     boxes = [(x, 100 + x // 10 + dy, 30, 40 + 2 * dy) for x, dy in zip(range(0, 300, 60), (0, 2, -2, 1, 0))]
@@ -53,11 +46,11 @@ def test_turn_holds_the_whole_picture_and_maps_boxes_back():
 def test_a_photo_turned_12_degrees_reads_as_upright(readers, seed):
     """Turned clockwise by 12°, an open 4's arm stood apart from its stem (1001 read 174372 as 1754372) and a row's
     last digit fell into the row below (1053): read turned level, both read as the upright photo does."""
-    from edgecnn.tooling.synth import make_photo
+    from edgecnn.tooling.synth import make_photo, turned
 
     upright, plain = readers
     p = make_photo(seed)
-    image = _turned(p.image, -12.0)
+    image = turned(p.image, -12.0)
     assert plain.read(image).rows != p.rows
     reading = upright.read(image)
     assert reading.rows == p.rows

@@ -196,6 +196,21 @@ def make_photo(seed: int, size: tuple[int, int] | None = None, rows: int | None 
     return SynthPhoto(img, truth_rows, boxes, "light" if light else "dark")
 
 
+FILLS = ("continue", "white", "black")
+
+
+def turned(image: np.ndarray, degrees: float, fill: str = "continue") -> np.ndarray:
+    """``image`` turned by ``degrees`` (counter-clockwise) about its centre on a canvas of its own size, as a
+    photo held askew or an editor's rotation makes it: the corners it uncovers continue its border, or are filled
+    white or black (``fill``)."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    if fill == "continue":
+        return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    level = {"white": 255, "black": 0}[fill]
+    return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=(level,) * 3)
+
+
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance between two strings."""
     prev = list(range(len(b) + 1))
