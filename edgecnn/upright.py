@@ -34,17 +34,18 @@ def row_tilt(boxes, rows) -> float | None:
     return math.degrees(math.atan2(sxy, sxx)) if sxx > 0 else None
 
 
-def turn(gray: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+def turn(gray: np.ndarray, degrees: float, border: int = cv2.BORDER_REPLICATE) -> tuple[np.ndarray, np.ndarray]:
     """``gray`` turned by ``degrees`` (OpenCV's sense: positive turns counter-clockwise) on a canvas that holds
-    all of it, its border continued outward (a filled corner would add straight edges that read as 1s); and
-    the 2×3 affine map from the turned picture's pixels back to ``gray``'s."""
+    all of it, its border continued outward (a filled corner would add straight edges that read as 1s; ``border``
+    ``cv2.BORDER_CONSTANT`` fills it with 0 instead); and the 2×3 affine map from the turned picture's pixels back
+    to ``gray``'s."""
     h, w = gray.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     cos, sin = abs(m[0, 0]), abs(m[0, 1])
     nw, nh = int(math.ceil(h * sin + w * cos)), int(math.ceil(h * cos + w * sin))
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
-    turned = cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    turned = cv2.warpAffine(gray, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=border)
     return turned, cv2.invertAffineTransform(m)
 
 

@@ -139,3 +139,28 @@ def test_a_hidden_line_is_put_back_only_where_its_ink_runs():
         cv2.circle(ink, (x, 280), 25, 200, 6)                            # a row of strokes along it
     added = [line for line in _hidden_lines(found, ink, True) if line not in found]
     assert added == [((0, 280), (639, 280), 3, 40.0)]
+
+
+@pytest.mark.parametrize("paper, degrees, seed", [("squared", -10.0, 1010), ("ruled", 6.0, 1008), ("squared", 6.0, 1009)])
+def test_a_lined_page_photographed_askew_is_read_turned_level(paper, degrees, seed):
+    """Lines 6-10° from level are past what the eraser takes (±2°): they joined the digits, or their pieces read as
+    rows of 1s. Their angle is the page's: found on the ink 4× smaller, the page is analysed turned level."""
+    from edgecnn import DigitReader
+    from edgecnn.tooling.synth import turned
+
+    p = make_photo(seed, paper=paper)
+    assert DigitReader(min_confidence=0.0).read(turned(p.image, degrees)).rows == p.rows
+
+
+def test_the_askew_look_finds_the_turn_and_ignores_one_long_edge():
+    from edgecnn.segment.lines import askew_lines
+
+    page = np.zeros((480, 640), np.uint8)
+    for y in range(40, 480, 56):  # ruled lines, faint ink 30 over the paper
+        cv2.line(page, (0, y), (639, y), 30, 2)
+    m = cv2.getRotationMatrix2D((320, 240), -8.0, 1.0)
+    assert askew_lines(cv2.warpAffine(page, m, (640, 480)), (0.0, 2.0)) == pytest.approx(8.0, abs=1.0)  # turned back
+    assert askew_lines(page, (0.0, 2.0)) is None  # level: the eraser's business
+    edge = np.zeros((480, 640), np.uint8)
+    cv2.line(edge, (0, 200), (639, 290), 30, 6)  # one long edge (a shadow's), 8° from level
+    assert askew_lines(edge, (0.0, 2.0)) is None

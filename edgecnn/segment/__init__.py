@@ -40,6 +40,7 @@ from .gray import MIN_CONTRAST, has_contrast, to_gray, to_u8
 from .lines import erase_lines
 from .order import reading_order
 from .paper import ink_image, sheet_mask
+from ..upright import box_back, turn
 
 __all__ = ["Found", "Segmentation", "segment", "to_gray", "to_u8", "has_contrast", "ink_image", "sheet_mask",
            "erase_lines", "find_digits", "reading_order", "digit_crop", "unscale_box", "MAX_SIDE", "SINGLE_MAX",
@@ -47,6 +48,7 @@ __all__ = ["Found", "Segmentation", "segment", "to_gray", "to_u8", "has_contrast
 
 SINGLE_MAX = 64          # images at most this big are treated as one digit
 MAX_SIDE = 1280          # larger images are analysed shrunk to this size
+ASKEW_EDGE = 0.01        # a page turned level for its printed lines is read this share of its side inside its border
 
 
 @dataclass
@@ -66,14 +68,15 @@ class Segmentation:
     rows: list[list[int]] = field(default_factory=list)  # indices into digits, reading order
     polarity: str = "dark"  # "dark" ink on light paper, or "light" ink on a dark board
     single: bool = False    # the whole image was taken as one digit
-    context: tuple | None = field(default=None, repr=False)  # (ink, labels, scale, w0, h0) of the analysis
+    # (ink, labels, scale, w0, h0, back) of the analysis; back: None, or the 2×3 map from a turned analysis to input px
+    context: tuple | None = field(default=None, repr=False)
 
     def found(self, area_box, ids, row: int) -> Found:
         """A new candidate from components ``ids`` inside ``area_box`` (analysed-image pixels), for
         stages that split or merge digits after segmentation."""
-        ink, labels, scale, w0, h0 = self.context
-        return Found(unscale_box(area_box, scale, scale, w0, h0), row, digit_crop(ink, labels, area_box, list(ids)),
-                     tuple(int(v) for v in area_box), tuple(ids))
+        ink, labels, scale, w0, h0, back = self.context
+        box = unscale_box(area_box, scale, scale, w0, h0) if back is None else box_back(area_box, back, w0, h0)
+        return Found(box, row, digit_crop(ink, labels, area_box, list(ids)), tuple(int(v) for v in area_box), tuple(ids))
 
     def reorder(self) -> list[int]:
         """Put the digits in reading order afresh (after a change that moves rows: a digit split across two of them);
@@ -117,8 +120,19 @@ def segment(image, *, max_side: int = MAX_SIDE) -> Segmentation:
     if not has_contrast(gray):
         return Segmentation()
     ink, polarity = ink_image(gray)
-    groups, labels = find_digits(ink)
-    out = Segmentation(polarity=polarity, context=(ink, labels, scale, w0, h0))
+    askew: list = []
+    groups, labels = find_digits(ink, askew)
+    back = None
+    if askew:  # printed lines photographed askew, past what the eraser takes: the page analysed turned level
+        inside = turn(np.full_like(gray, 255), askew[0], cv2.BORDER_CONSTANT)[0]
+        gray, back = turn(gray, askew[0])
+        back = back / scale
+        ink, polarity = ink_image(gray)
+        # ... within the picture only: its lines continued past its border are streaks, not writing
+        edge = max(3, round(ASKEW_EDGE * min(gray.shape))) | 1
+        ink = cv2.bitwise_and(ink, cv2.erode(inside, np.ones((edge, edge), np.uint8)))
+        groups, labels = find_digits(ink)
+    out = Segmentation(polarity=polarity, context=(ink, labels, scale, w0, h0, back))
     if not groups:
         return out
     rows = reading_order([g[0] for g in groups])

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from .gray import otsu
-from .lines import erase_lines
+from .lines import askew_lines, erase_lines
 
 LOW_FLOOR = 14.0      # ink levels above the paper: faint ink (the low threshold) at least this ...
 HIGH_FLOOR = 35.0     # ... and strong ink (the high threshold) at least this, on a page of dark ink
@@ -29,6 +29,8 @@ FILL_SPAN = 0.8      # ... reaching across this share of the picture's height ..
 FILL_SOLID = 0.75    # ... and filling under this share of its box (a thumb, a dark object fills more)
 FILL_STROKE = (0.03, 0.2)  # ... in strokes twice these shares of its height wide (a disc: 0.5; grain: a pixel or two)
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
+ASKEW_SPAN = 0.3      # a page of lines too far from level to erase: this share of the ink in components half as wide
+ASKEW_MANY = 30       # ... as the picture, or this many components (pieces of lines near the writing)
 
 
 
@@ -74,18 +76,23 @@ def _median_mad(c: list, top: int) -> tuple[int, int]:
     return med, 255
 
 
-def find_digits(ink: np.ndarray):
+def find_digits(ink: np.ndarray, askew: list | None = None):
     """Threshold ``ink`` and group its components into digits.
 
     Returns ``(groups, labels)``: each group is ``(box, component_labels)`` with box (x, y, w, h)
     in ``ink``'s pixels; ``labels`` is the image of connected-component labels. Printed lines
-    are erased from ``ink`` in place, so the crops cut from it afterwards hold none.
+    are erased from ``ink`` in place, so the crops cut from it afterwards hold none. ``askew``, if given, receives
+    the turn that levels printed lines too far from level to be erased (:func:`lines.askew_lines`), looked for when
+    none were erased and the components look like a page of lines: ``ASKEW_SPAN`` of their ink in components half
+    the picture wide, or ``ASKEW_MANY`` of them (pieces of lines near the writing).
     """
     h, w = ink.shape
     med, sigma, otsu, tail = _hist_stats(ink)
     strength = _strength(med, otsu, tail)
     clean = erase_lines(ink, (med, sigma), strength, _strong(med, sigma, strength))
+    original = ink  # for the look at lines too far from level to erase, when asked (below)
     if clean is not None:  # the paper's statistics stay those measured with the lines: wiped pixels are 0
+        original = ink.copy() if askew is not None else None
         ink[:] = clean
         _, _, otsu, tail = _hist_stats(ink)
     strength = _strength(med, otsu, tail)
@@ -121,6 +128,15 @@ def find_digits(ink: np.ndarray):
     stats[:, cv2.CC_STAT_TOP] += ry0
     strong_count = np.bincount(roi_labels[strong_roi.view(bool)], minlength=n)
     min_area = max(6, h * w * 2e-5)
+    if askew is not None and (n > ASKEW_MANY or stats[1:, cv2.CC_STAT_WIDTH].max(initial=0) > 0.5 * w):
+        kept = (strong_count > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)
+        kept[0] = False
+        areas = stats[kept, cv2.CC_STAT_AREA]
+        spanning = areas[stats[kept, cv2.CC_STAT_WIDTH] > 0.5 * w].sum()
+        if len(areas) >= ASKEW_MANY or spanning >= ASKEW_SPAN * max(1, areas.sum()):
+            turn = askew_lines(original, (med, sigma), strength)
+            if turn is not None:
+                askew.append(turn)
     comps = []
     next_id = n  # labels for the strong parts of huge components
     for i in np.flatnonzero((strong_count > 0) & (stats[:, cv2.CC_STAT_AREA] >= min_area)).tolist():

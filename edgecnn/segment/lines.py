@@ -16,6 +16,9 @@ HIDDEN_EVEN = 0.1        # lines this evenly spaced (share of their pitch) may h
 LEVEL_SPREAD = 2.0       # the lines of one band are at most this many times as dark as the band: darker is a stroke
 TILTS = np.linspace(-0.07, 0.07, 29)  # the tilts tried for the lines of a band (±4°: bands chain runs of ±2°)
 COLUMNS = 256            # a band's lines are fitted on this many of its columns (rows) or a few more, evenly spaced
+ASKEW = (3, 14)          # degrees: lines this far from level are a page photographed turned (the eraser takes ±2°)
+ASKEW_PEAK = 3.0         # ... when the look finds this many times more of them at their turn than at the median turn
+ASKEW_LINES = 3          # ... and this many parallel lines at least
 _ACROSS3 = np.ones((3, 1), np.uint8)   # a pixel's neighbours across a (horizontal) line
 _K5 = np.ones((5, 5), np.uint8)        # a drawn line's fringe: 2 px either side of it
 
@@ -167,10 +170,44 @@ def _keep_strokes(ink, printed, clean, strong: float) -> None:
     cv2.copyTo(ink, over, clean)
 
 
-def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9) -> np.ndarray:
-    """Where ``img``, averaged over ``smooth`` px along rows (columns), stays above ``floor`` for a third of its width (height)."""
+def askew_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1.0) -> float | None:
+    """The turn (degrees, OpenCV's sense) that levels ``ink``'s printed lines when they run ``ASKEW`` from level,
+    past the ±2° :func:`erase_lines` takes: a ruled or squared page photographed turned; None if there are none, or
+    they are level (``paper``, ``strength``: as for :func:`erase_lines`).
+
+    The eraser's own look for long runs, on the ink 4× smaller turned by each whole degree: lines show over a plateau
+    of turns (the look takes ±2°), whose middle levels them. They count when the plateau stands ``ASKEW_PEAK`` times
+    over the median turn (runs at every turn are grain or noise) and shows ``ASKEW_LINES`` parallel lines, bands of
+    rows apart, or lines over a third of the rows (one long edge, a sheet's or a shadow's, even cut by the writing,
+    is no page of lines). It costs a
+    few milliseconds: :func:`components.find_digits` asks only when what it found looks like a page of lines."""
+    h, w = ink.shape
+    if min(h, w) < 64:
+        return None
+    quarter = cv2.resize(cv2.resize(ink, (w // 2, h // 2), interpolation=cv2.INTER_AREA), (w // 4, h // 4),
+                         interpolation=cv2.INTER_AREA)
+    floor = paper[0] + max(LINE_FLOOR * strength, 2.0 * paper[1])
+    if not cv2.countNonZero(_long_runs(quarter, True, floor, tilt=np.tan(np.radians(ASKEW[1])) / 2)):
+        return None
+    qh, qw = quarter.shape
+    degrees = np.arange(-int(ASKEW[1]), int(ASKEW[1]) + 1)
+    runs = [_long_runs(cv2.warpAffine(quarter, cv2.getRotationMatrix2D((qw / 2, qh / 2), float(d), 1.0), (qw, qh)),
+                       True, floor) for d in degrees]
+    found = np.array([cv2.countNonZero(r) for r in runs])
+    if not found.max() or found.max() < ASKEW_PEAK * np.median(found):
+        return None
+    rows = np.flatnonzero(runs[int(found.argmax())].any(axis=1))  # (a fine grid's lines run together: most rows)
+    if 1 + np.count_nonzero(np.diff(rows) > PITCH_MIN) < ASKEW_LINES and rows.size < 0.3 * qh:
+        return None
+    turn = float(np.median(degrees[found >= 0.8 * found.max()]))
+    return turn if abs(turn) >= ASKEW[0] else None
+
+
+def _long_runs(img: np.ndarray, horizontal: bool, floor: float, smooth: int = 9, tilt: float = 0.035) -> np.ndarray:
+    """Where ``img``, averaged over ``smooth`` px along rows (columns), stays above ``floor`` for a third of its width
+    (height), within a slope of ``tilt`` (±2°)."""
     length = max(7, (img.shape[1] if horizontal else img.shape[0]) // 3)
-    slack = 2 * max(1, round(0.035 * length)) + 1  # ±2° of tilt over the run
+    slack = 2 * max(1, round(tilt * length)) + 1  # the run's rise over its length
     along, across, smooth = ((length, 1), (1, slack), (smooth, 1)) if horizontal else ((1, length), (slack, 1), (1, smooth))
     run = cv2.dilate(cv2.blur(img, smooth), cv2.getStructuringElement(cv2.MORPH_RECT, across))
     run = cv2.morphologyEx(run, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
