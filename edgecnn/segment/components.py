@@ -82,9 +82,9 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
     Returns ``(groups, labels)``: each group is ``(box, component_labels)`` with box (x, y, w, h)
     in ``ink``'s pixels; ``labels`` is the image of connected-component labels. Printed lines
     are erased from ``ink`` in place, so the crops cut from it afterwards hold none. ``askew``, if given, receives
-    the turn that levels printed lines too far from level to be erased (:func:`lines.askew_lines`), looked for when
-    none were erased and the components look like a page of lines: ``ASKEW_SPAN`` of their ink in components half
-    the picture wide, or ``ASKEW_MANY`` of them (pieces of lines near the writing).
+    the turn that levels printed lines too far from level to be erased (:func:`lines.askew_lines`, on the ink as it
+    was before the eraser), looked for when the components look like a page of lines: ``ASKEW_SPAN`` of their ink in
+    components half the picture wide, or ``ASKEW_MANY`` of them (pieces of lines near the writing).
     """
     h, w = ink.shape
     med, sigma, otsu, tail = _hist_stats(ink)

@@ -179,8 +179,8 @@ def askew_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
     of turns (the look takes ±2°), whose middle levels them. They count when the plateau stands ``ASKEW_PEAK`` times
     over the median turn (runs at every turn are grain or noise) and shows ``ASKEW_LINES`` parallel lines, bands of
     rows apart, or lines over a third of the rows (one long edge, a sheet's or a shadow's, even cut by the writing,
-    is no page of lines). It costs a
-    few milliseconds: :func:`components.find_digits` asks only when what it found looks like a page of lines."""
+    is no page of lines). It costs a few milliseconds: :func:`components.find_digits` asks only when what it found
+    looks like a page of lines."""
     h, w = ink.shape
     if min(h, w) < 64:
         return None
