@@ -8,8 +8,8 @@ Pipeline (OpenCV, one grey image, no model), one module a stage:
    than ``MIN_CONTRAST`` grey levels (dark or blank) holds no writing.
 2. ``paper`` — polarity (dark ink on paper or light ink on a board; light ink is inverted),
    the paper estimated on a 4× smaller image and divided out (shadows and gradients become
-   flat white), ink = 255 − that; a sheet lying on a darker desk is found and only its inside
-   is kept.
+   flat white; a shadow's sharp edge is followed at half size), ink = 255 − that; a sheet lying
+   on a darker desk is found and only its inside is kept.
 3. ``lines`` — printed rules and grid lines (ruled or squared paper) are found and subtracted;
    strokes that cross them are bridged.
 4. ``components`` — hysteresis threshold (a low level set by the paper's noise, a high level by

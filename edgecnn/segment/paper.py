@@ -18,6 +18,12 @@ TEXTURE = 3.0         # light ink strays this many times the paper's mean local 
 SHARE_LOOK = 0.2  # an outline this sharp in part sends the search on to the sheet's straight edges
 SWALLOWED = 0.5   # paper found under this share of the paper around it is a stroke wider than the filter ...
 SWALLOW_MIN = 0.002  # ... when this share of the picture is
+# a shadow's edge: the paper is never brighter than a closing that takes out strokes STEP_CLOSE filters wide by more
+STEP_CLOSE = 2    # than STEP_CAP, where it lowers the paper by more than STEP_LEVELS (in pieces that a closing
+STEP_CAP = 0.04   # STEP_WIDE times wider lowers too, in part: not a blob of thick ink); this many small pixels
+STEP_LEVELS = 3   # around (STEP_NEAR) the cap is taken again at half the picture's size
+STEP_WIDE = 4
+STEP_NEAR = 5
 EDGE_STEP = 15.0  # a sheet's paper, just inside its outline, is this many levels brighter than what lies just outside
 
 
@@ -30,29 +36,35 @@ def ink_image(gray: np.ndarray) -> tuple[np.ndarray, str]:
     if polarity == "light":
         gray = cv2.bitwise_not(gray)
         small = cv2.bitwise_not(small)
-    bg, wide, level = _paper(small, max(3, (max(small.shape) // 40) | 1))
-    ink = _flatten(gray, bg)
+    bg, wide, level, near, close = _paper(small, max(3, (max(small.shape) // 40) | 1))
+    cap = None if near is None else _step_cap(gray, near, f, close * f)  # a shadow's edge, followed at full size
+    ink = _flatten(gray, bg, cap)
     if wide is not None:  # strokes wider than the filter: their ink, as the wider filter finds it, where strong
-        ink = cv2.max(ink, cv2.threshold(_flatten(gray, wide), level, 255, cv2.THRESH_TOZERO)[1])
+        ink = cv2.max(ink, cv2.threshold(_flatten(gray, wide, cap), level, 255, cv2.THRESH_TOZERO)[1])
     sheet = sheet_mask(small, gray) if f > 1 else None
     if sheet is not None:
         ink = cv2.bitwise_and(ink, cv2.resize(sheet, (w, h), interpolation=cv2.INTER_NEAREST))
     return ink, polarity
 
 
-def _flatten(gray: np.ndarray, bg: np.ndarray) -> np.ndarray:
-    """Ink (bright where written) of ``gray`` over the paper ``bg`` (a smaller picture, brought to ``gray``'s size)."""
+def _flatten(gray: np.ndarray, bg: np.ndarray, cap=None) -> np.ndarray:
+    """Ink (bright where written) of ``gray`` over the paper ``bg`` (a smaller picture, brought to ``gray``'s size),
+    the paper never brighter than ``cap`` where it says (None, or :func:`_step_cap`'s)."""
     h, w = gray.shape
     # bilinear upsampling keeps a minimum ≥ 1, so the full-size max(bg, 1) is needed only if bg has zeros
     floor = cv2.minMaxLoc(bg)[0] < 1
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
+    if cap is not None:
+        (x, y, cw, ch), level, where = cap
+        roi = bg[y: y + ch, x: x + cw]
+        cv2.copyTo(cv2.min(roi, level), where, roi)
     if floor:
         bg = cv2.max(bg, 1)
     flat = cv2.divide(gray, bg, bg, scale=255)
     return cv2.bitwise_not(flat, flat)
 
 
-def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, float]:
+def _paper(small: np.ndarray, kk: int) -> tuple:
     """The paper's brightness on ``small`` (ink dark): a max filter ``kk`` px wide removes the strokes thinner than
     it, a blur smooths it. Returns it, and for strokes wider than the filter the paper a wider filter finds and the
     ink level that counts as their ink there (None, 0 when there are none).
@@ -61,8 +73,13 @@ def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, f
     flattened away but for their rims. Where the paper so found is under ``SWALLOWED`` of the paper on both sides of
     it, within two filters up and down or left and right, a stroke was taken for paper (a shadow's edge has paper
     on one side only); the filter then grows threefold until it takes none (as long as it fits the picture). The
-    wider filter follows the lighting less closely (a shadow's edge is left as faint ink), so only its strong ink
-    counts: half the level of the strokes it was grown for, or more."""
+    wider filter follows the lighting less closely, so only its strong ink counts: half the level of the strokes it was
+    grown for, or more.
+
+    The blur carries the lit side of a shadow's edge over onto its shaded side, where it would read as a band of
+    ink. So near such an edge the paper is never brighter than a closing that takes out strokes ``STEP_CLOSE``
+    filters wide (and a shadow's edge does not) by more than ``STEP_CAP`` (:func:`_near_edges` says where). Also
+    returned: that where (None if nowhere: most pictures), and the closing's size."""
     bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kk, kk)))
     paper = cv2.blur(bg, (kk, kk))
     cores, size = None, kk
@@ -73,11 +90,70 @@ def _paper(small: np.ndarray, kk: int) -> tuple[np.ndarray, np.ndarray | None, f
         cores = swallowed if cores is None else cores
         size *= 3
         bg = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size)))
+    wide = None if cores is None else cv2.blur(bg, (size, size))
+    close = STEP_CLOSE * size
+    capped = _near_edges(small, paper if wide is None else cv2.max(paper, wide), close)
+    near = None
+    if capped is not None:
+        near, cap = capped
+        cv2.copyTo(cv2.min(paper, cap), near, paper)
+        if wide is not None:
+            cv2.copyTo(cv2.min(wide, cap), near, wide)
     if cores is None:
-        return paper, None, 0.0
-    wide = cv2.blur(bg, (size, size))
+        return paper, None, 0.0, near, close
     stroke = 255.0 - 255.0 * small[cores > 0].astype(np.float32) / np.maximum(wide[cores > 0], 1)
-    return paper, wide, 0.5 * float(np.median(stroke))
+    return paper, wide, 0.5 * float(np.median(stroke)), near, close
+
+
+def _step_cap(gray: np.ndarray, near: np.ndarray, f: int, size: int) -> tuple:
+    """The paper's cap near a shadow's edge (``near``, on the picture ``f`` times smaller) taken again from ``gray``
+    at half size: upsampled from the small picture, it would leave a ramp ``f`` px wide across the edge, a line of
+    ink. Returns the box it covers in ``gray`` (x, y, w, h), the cap there and where it holds."""
+    h, w = gray.shape
+    x, y, sw, sh = cv2.boundingRect(near)
+    x0, y0 = max(0, x * f - size), max(0, y * f - size)
+    x1, y1 = min(w, (x + sw) * f + size), min(h, (y + sh) * f + size)
+    half = cv2.resize(gray[y0:y1, x0:x1], (max(1, (x1 - x0) // 2), max(1, (y1 - y0) // 2)), interpolation=cv2.INTER_AREA)
+    cap = cv2.resize(_closing(half, size // 2), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    return (x0, y0, x1 - x0, y1 - y0), cap, cv2.resize(near, (w, h), interpolation=cv2.INTER_NEAREST)[y0:y1, x0:x1]
+
+
+def _near_edges(small: np.ndarray, paper: np.ndarray, close: int) -> tuple | None:
+    """Where the paper's cap holds, and the cap: around where a closing ``close`` px wide (taken at half size, as
+    the test that most pictures stop at) raised by STEP_CAP lowers ``paper`` by more than STEP_LEVELS, in the pieces
+    of it that a closing ``STEP_WIDE`` times wider lowers too, in part: there the shade runs on (a shadow), while a
+    blob of thick ink about as wide as the closing is filled in by the wider one. None when nowhere."""
+    h, w = small.shape
+    if min(h, w) < 8:
+        return None
+    size = (w // 2, h // 2)
+    half = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
+    closed = _closing(half, close // 2)
+    # paper > closed × (1 + STEP_CAP) + STEP_LEVELS, as (paper − STEP_LEVELS) / (1 + STEP_CAP) > closed: one pass fewer
+    over = cv2.convertScaleAbs(cv2.resize(paper, size, interpolation=cv2.INTER_AREA), alpha=1.0 / (1.0 + STEP_CAP),
+                               beta=-STEP_LEVELS / (1.0 + STEP_CAP))
+    steps = cv2.compare(over, closed, cv2.CMP_GT)
+    if not cv2.countNonZero(steps):
+        return None
+    shade = cv2.bitwise_and(steps, cv2.compare(over, _closing(half, STEP_WIDE * close // 2), cv2.CMP_GT))
+    if not cv2.countNonZero(shade):
+        return None
+    n, labels = cv2.connectedComponents(steps, connectivity=8)
+    keep = np.isin(labels, np.unique(labels[shade > 0])).view(np.uint8) * np.uint8(255)
+    near = cv2.dilate(keep, np.ones((STEP_NEAR, STEP_NEAR), np.uint8))
+    cap = cv2.convertScaleAbs(closed, alpha=1.0 + STEP_CAP)
+    return (cv2.resize(near, (w, h), interpolation=cv2.INTER_NEAREST),
+            cv2.resize(cap, (w, h), interpolation=cv2.INTER_LINEAR))
+
+
+def _closing(img: np.ndarray, size: int) -> np.ndarray:
+    """Grey closing by a square ``size`` px wide, the picture taken as dark beyond its border: shade that runs out
+    of the picture is followed to the border (with OpenCV's own border the square must fit inside the picture, and
+    shade along the border narrower than it is filled in)."""
+    size |= 1  # odd: the square centred, or the closing would go below the picture near its border
+    r = size // 2 + 1
+    padded = cv2.copyMakeBorder(img, r, r, r, r, cv2.BORDER_CONSTANT, value=0)
+    return cv2.morphologyEx(padded, cv2.MORPH_CLOSE, np.ones((size, size), np.uint8))[r:-r, r:-r]
 
 
 def _swallowed(bg: np.ndarray, reach: int) -> np.ndarray | None:

@@ -211,6 +211,34 @@ def turned(image: np.ndarray, degrees: float, fill: str = "continue") -> np.ndar
     return cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=(level,) * 3)
 
 
+SHADOWS = ("edge", "soft", "hand")
+
+
+def shadowed(image: np.ndarray, seed: int, kind: str = "edge") -> np.ndarray:
+    """``image`` with a shadow across it, as a phone or a hand held over the page casts one: darker by 30–55%
+    beyond a straight edge through the middle half of the picture, at any angle (``kind="edge"``: a sharp edge,
+    blurred 1–3 px; ``"soft"``: 4–12 px), or under an ellipse reaching in from the bottom or right side
+    (``"hand"``, blurred 2–8 px). Deterministic by ``seed``."""
+    rng = np.random.default_rng([seed, 7])
+    h, w = image.shape[:2]
+    if kind == "hand":
+        shade = np.zeros((h, w), np.float32)
+        centre = (rng.uniform(0, w), h) if rng.random() < 0.5 else (w, rng.uniform(0, h))
+        axes = (int(rng.uniform(0.2, 0.45) * w), int(rng.uniform(0.25, 0.5) * h))
+        cv2.ellipse(shade, (int(centre[0]), int(centre[1])), axes, rng.uniform(0, 180), 0, 360, 1.0, -1)
+    else:
+        a = rng.uniform(0, np.pi)
+        n = np.array([np.cos(a), np.sin(a)])
+        # the edge's offset along its normal: through the middle half of the picture's extent that way
+        c = rng.uniform(0.25, 0.75) * (abs(n[0]) * w + abs(n[1]) * h) + min(0, n[0] * w) + min(0, n[1] * h)
+        yy, xx = np.mgrid[0:h, 0:w]
+        shade = ((xx * n[0] + yy * n[1]) > c).astype(np.float32)
+    soft = {"edge": (1, 3), "soft": (4, 12), "hand": (2, 8)}[kind]
+    shade = cv2.GaussianBlur(shade, (0, 0), rng.uniform(*soft))
+    light = 1 - rng.uniform(0.3, 0.55) * shade
+    return np.clip(image * (light[..., None] if image.ndim == 3 else light), 0, 255).astype(np.uint8)
+
+
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance between two strings."""
     prev = list(range(len(b) + 1))

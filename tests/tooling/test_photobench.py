@@ -1,11 +1,11 @@
-"""edgecnn.tooling.photobench: the synthetic photo benchmark, photos turned on a filled canvas too."""
+"""edgecnn.tooling.photobench: the synthetic photo benchmark, photos turned on a filled canvas or shadowed too."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from edgecnn.tooling.photobench import main
-from edgecnn.tooling.synth import make_photo, turned
+from edgecnn.tooling.synth import SHADOWS, make_photo, shadowed, turned
 
 
 def test_turned_photos_keep_their_size_and_fill_the_corners():
@@ -22,3 +22,18 @@ def test_the_benchmark_reads_turned_photos(capsys):
     assert "2 photos" in out and "digit accuracy" in out
     accuracy = float(out.split("digit accuracy (edit distance): ")[1].split("%")[0])
     assert 0 <= accuracy <= 100 and not np.isnan(accuracy)
+
+
+def test_shadowed_photos_are_darker_on_one_side_only_and_deterministic():
+    image = make_photo(1000).image
+    for kind in SHADOWS:
+        shade = shadowed(image, 1000, kind)
+        assert shade.shape == image.shape and shade.dtype == np.uint8
+        assert (shade == shadowed(image, 1000, kind)).all()
+        ratio = shade.astype(np.float32).mean(axis=2) / np.maximum(image.astype(np.float32).mean(axis=2), 1)
+        assert ratio.max() > 0.97 and np.percentile(ratio, 5) < 0.75  # part lit as it was, part a third darker
+
+
+def test_the_benchmark_reads_shadowed_photos(capsys):
+    assert main(["--count", "2", "--shadow", "hand"]) == 0
+    assert "2 photos" in capsys.readouterr().out
