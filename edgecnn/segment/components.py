@@ -31,6 +31,12 @@ FILL_STROKE = (0.03, 0.2)  # ... in strokes twice these shares of its height wid
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 ASKEW_SPAN = 0.3      # a page of lines too far from level to erase: this share of the ink in components half as wide
 ASKEW_MANY = 30       # ... as the picture, or this many components (pieces of lines near the writing)
+LINE_OVER = 1.5      # a flat piece this many times as wide as its neighbour (and wider than a digit) is a line by it
+UNDER_WIDE = 1.5      # digits joined by a line drawn under them: a component this many times as wide as tall, ...
+UNDER_TALL = 0.8      # ... at least this share of the page's digit height tall, with a run of ink along ...
+UNDER_SPAN = 0.7      # ... this share of its width at one of UNDER_SLOPES, over two digit-high pieces or more, or ...
+UNDER_OUTRUN = 3.0    # ... over one that it outruns this many times
+UNDER_SLOPES = np.linspace(-0.1, 0.1, 21)  # ±6°
 
 
 
@@ -162,7 +168,17 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
     if len(comps) > MAX_DIGITS * 4:  # grain or noise among the writing: the largest pieces carry the writing
         comps = sorted(comps, key=lambda c: -c[4])[: MAX_DIGITS * 4]
     ref = _ref_height(comps)
-    comps = _merge(comps, ref)
+    # digits joined by a line drawn under (or between) their rows: a wide component as tall as a digit or more
+    for k in range(len(comps)):
+        x0, y0, x1, y1, _, ids = comps[k]
+        if (len(ids) == 1 and x1 - x0 >= UNDER_WIDE * (y1 - y0) and y1 - y0 >= UNDER_TALL * ref
+                and x0 > 0 and y0 > 0 and x1 < w and y1 < h):  # (a page's edge is no pen's line)
+            parts = _cut_line(labels, ids[0], (x0, y0, x1 - x0, y1 - y0), min_area, next_id)
+            if parts is not None:
+                comps[k] = None
+                comps += parts
+                next_id += len(parts)
+    comps = _merge([c for c in comps if c is not None], ref)
     ref = _ref_height(comps)
     groups = []
     big = [c for c in comps if c[3] - c[1] >= 0.6 * ref]  # digits of the page's size
@@ -292,12 +308,87 @@ def _strong_parts(ink, labels, i, box, high, min_area, first: int, least: int = 
     big = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
     if len(big) < least:
         return None
+    return _pieces(own, sub, stats, big, x, y, first)
+
+
+def _pieces(own, sub, stats, keep, x: int, y: int, first: int) -> list:
+    """The pieces ``keep`` (labels in ``sub``, with their ``stats``) written into ``own`` (a view of the labels at ``x``,
+    ``y``) as components ``first``, ``first`` + 1, ...; returned as candidates (x0, y0, x1, y1, area, [id])."""
     parts = []
-    for j, k in enumerate(big):
+    for j, k in enumerate(keep):
         px, py, pw, ph, area = (int(v) for v in stats[k])
         own[sub == k] = first + j
         parts.append([x + px, y + py, x + px + pw, y + py + ph, area, [first + j]])
     return parts
+
+
+def _cut_line(labels, i, box, min_area, first: int) -> list | None:
+    """Component ``i`` (``box``) without the straight line drawn through it, when it has one: the pieces left.
+
+    A line drawn under a row of digits (an underline, a sum's bar between two rows) and touching them joins them
+    into one wide component. The line is a run of ink along ``UNDER_SPAN`` of the component's width without a gap, at
+    one slope within ±6° (the component sheared level by each slope in turn, the rows' longest runs compared); its
+    rows are those whose runs reach half as far. Its pixels leave ``labels`` (a stroke crossing it is cut there, and
+    :func:`_merge` joins its two pieces again); the pieces left become components ``first``, ``first`` + 1, ...
+    None when there is no such line, or it may be a digit's own stroke (see below).
+    """
+    x, y, bw, bh = box
+    own = labels[y: y + bh, x: x + bw]
+    mask = (own == i).view(np.uint8)
+    lift = int(np.ceil(np.abs(UNDER_SLOPES).max() * bw)) + 1
+    best = None
+    for a in UNDER_SLOPES:  # row r, column c → row r − a·c + lift: a line at slope a runs along one row
+        level = cv2.warpAffine(mask, np.float32([[1, 0, 0], [-a, 1, lift]]), (bw, bh + 2 * lift), flags=cv2.INTER_NEAREST)
+        runs = _longest_runs(level)
+        r = int(np.argmax(runs))
+        if best is None or runs[r] > best[0][best[2]]:
+            best = (runs, a, r, level)
+    runs, a, r, level = best
+    if runs[r] < UNDER_SPAN * bw:
+        return None
+    r0, r1 = r, r
+    while r0 > 0 and runs[r0 - 1] >= 0.5 * runs[r]:
+        r0 -= 1
+    while r1 + 1 < len(runs) and runs[r1 + 1] >= 0.5 * runs[r]:
+        r1 += 1
+    if r1 - r0 + 1 > 0.25 * bh:  # a band as thick as a quarter of the component: a mass, not a drawn line
+        return None
+    cols = np.flatnonzero(level[r0: r1 + 1].any(axis=0))
+    band = np.zeros_like(level)
+    band[max(0, r0 - 1): r1 + 2, cols[0]: cols[-1] + 1] = 1
+    line = cv2.warpAffine(band, np.float32([[1, 0, 0], [a, 1, -lift]]), (bw, bh), flags=cv2.INTER_NEAREST).view(bool)
+    line &= own == i
+    rest = ((own == i) & ~line).view(np.uint8)
+    n, sub, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    # two pieces or more as tall as three lines (a row of digits), or one that the line outruns UNDER_OUTRUN times (a
+    # digit touching a line drawn under others too): a 2's long foot or a 5's cap is about as wide as its digit
+    thick = r1 - r0 + 1
+    tall = stats[1:][stats[1:, cv2.CC_STAT_HEIGHT] >= 3 * thick]
+    if len(tall) == 0 or (len(tall) == 1 and runs[r] < UNDER_OUTRUN * tall[0, cv2.CC_STAT_WIDTH]):
+        return None
+    # ... and a pen's line runs on past the writing at one end at least (a 2's foot joined to the next digit does not)
+    left, right = tall[:, cv2.CC_STAT_LEFT].min(), (tall[:, cv2.CC_STAT_LEFT] + tall[:, cv2.CC_STAT_WIDTH]).max()
+    if max(left - cols[0], cols[-1] + 1 - right) < 2 * thick:
+        return None
+    own[line] = 0
+    keep = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
+    for k in set(range(1, n)) - set(keep):  # specks cut off with the line
+        own[sub == k] = 0
+    return _pieces(own, sub, stats, keep, x, y, first) or None
+
+
+def _longest_runs(img: np.ndarray) -> np.ndarray:
+    """Each row's longest run of set pixels (``img`` 0/1)."""
+    h, w = img.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = img
+    d = np.diff(padded, axis=1)
+    rows_s, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    out = np.zeros(h, np.int64)
+    if starts.size:
+        np.maximum.at(out, rows_s, ends - starts)
+    return out
 
 
 def _ref_height(comps) -> float:
@@ -351,6 +442,9 @@ def _belong(a, b, ref) -> bool:
     yo = min(a[3], b[3]) - max(a[1], b[1])
     mh = max(a[3], b[3]) - min(a[1], b[1])
     mw = max(a[2], b[2]) - min(a[0], b[0])
+    flat = aw >= FLAT * ah or bw >= FLAT * bh  # (cheap first: most pairs are no line)
+    if flat and (_line_by(a, b, ref) or _line_by(b, a, ref)) and not (_cap(a, b, ref) or _cap(b, a, ref)):
+        return False
     # stacked pieces with almost no gap whose union is not much taller than the larger piece:
     # one digit cut by a faint stroke (holds even when every digit on the page is broken)
     if xo >= 0.5 * min(aw, bw) and -yo <= 0.12 * mh and mh <= 1.8 * max(ah, bh) and mw <= 1.3 * max(aw, bw):
@@ -374,6 +468,13 @@ def _belong(a, b, ref) -> bool:
         return True
     # stacked with horizontal overlap: a broken stroke
     return xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref
+
+
+def _line_by(p, q, ref) -> bool:
+    """Is ``p`` a line drawn under or over ``q`` (an underline, a fraction's bar): flat, thin, and wider than ``q`` and
+    than a digit, so no piece of one (a 7's bar, a 5's cap are as wide as their digit)?"""
+    pw, ph = p[2] - p[0], p[3] - p[1]
+    return pw >= FLAT * ph and ph < 0.35 * ref and pw > LINE_OVER * (q[2] - q[0]) and pw > ref
 
 
 def _cap(p, q, ref) -> bool:

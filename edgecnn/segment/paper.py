@@ -55,9 +55,9 @@ def _flatten(gray: np.ndarray, bg: np.ndarray, cap=None) -> np.ndarray:
     floor = cv2.minMaxLoc(bg)[0] < 1
     bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
     if cap is not None:
-        (x, y, cw, ch), level, where = cap
+        (x, y, cw, ch), level = cap
         roi = bg[y: y + ch, x: x + cw]
-        cv2.copyTo(cv2.min(roi, level), where, roi)
+        cv2.min(roi, level, roi)
     if floor:
         bg = cv2.max(bg, 1)
     flat = cv2.divide(gray, bg, bg, scale=255)
@@ -108,14 +108,16 @@ def _paper(small: np.ndarray, kk: int) -> tuple:
 def _step_cap(gray: np.ndarray, near: np.ndarray, f: int, size: int) -> tuple:
     """The paper's cap near a shadow's edge (``near``, on the picture ``f`` times smaller) taken again from ``gray``
     at half size: upsampled from the small picture, it would leave a ramp ``f`` px wide across the edge, a line of
-    ink. Returns the box it covers in ``gray`` (x, y, w, h), the cap there and where it holds."""
+    ink. Returns the box it covers in ``gray`` (x, y, w, h) and the cap there (255, no cap, away from the edge)."""
     h, w = gray.shape
     x, y, sw, sh = cv2.boundingRect(near)
     x0, y0 = max(0, x * f - size), max(0, y * f - size)
     x1, y1 = min(w, (x + sw) * f + size), min(h, (y + sh) * f + size)
-    half = cv2.resize(gray[y0:y1, x0:x1], (max(1, (x1 - x0) // 2), max(1, (y1 - y0) // 2)), interpolation=cv2.INTER_AREA)
-    cap = cv2.resize(_closing(half, size // 2), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-    return (x0, y0, x1 - x0, y1 - y0), cap, cv2.resize(near, (w, h), interpolation=cv2.INTER_NEAREST)[y0:y1, x0:x1]
+    half = (max(1, (x1 - x0) // 2), max(1, (y1 - y0) // 2))
+    cap = _closing(cv2.resize(gray[y0:y1, x0:x1], half, interpolation=cv2.INTER_AREA), size // 2)
+    where = near[y0 // f: -(-y1 // f), x0 // f: -(-x1 // f)]
+    cap = cv2.max(cap, cv2.bitwise_not(cv2.resize(where, half, interpolation=cv2.INTER_NEAREST)))
+    return (x0, y0, x1 - x0, y1 - y0), cv2.resize(cap, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
 
 
 def _near_edges(small: np.ndarray, paper: np.ndarray, close: int) -> tuple | None:
@@ -139,7 +141,10 @@ def _near_edges(small: np.ndarray, paper: np.ndarray, close: int) -> tuple | Non
     if not cv2.countNonZero(shade):
         return None
     n, labels = cv2.connectedComponents(steps, connectivity=8)
-    keep = np.isin(labels, np.unique(labels[shade > 0])).view(np.uint8) * np.uint8(255)
+    kept = np.zeros(n, np.uint8)
+    kept[labels[shade > 0]] = 255
+    kept[0] = 0
+    keep = kept[labels]
     near = cv2.dilate(keep, np.ones((STEP_NEAR, STEP_NEAR), np.uint8))
     cap = cv2.convertScaleAbs(closed, alpha=1.0 + STEP_CAP)
     return (cv2.resize(near, (w, h), interpolation=cv2.INTER_NEAREST),

@@ -1,13 +1,14 @@
 """Synthetic photo benchmark: N generated photos (fixed seed, MNIST *test* digits) read end to end.
 
     .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled]
-        [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--save-failures DIR]
+        [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--underline] [--save-failures DIR]
 
 Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
 extra digit (count right in every row), the share read exactly, and segmentation/inference
 time per photo. Targets: ≥ 98 % digits, ≥ 95 % photos. ``--turn`` turns every photo (a page photographed askew,
 or turned in an editor whose canvas keeps its size: ``--fill white|black`` fills the corners it uncovers).
 ``--shadow`` casts a shadow across every photo: a straight sharp or soft edge, or a hand's (``synth.shadowed``).
+``--underline`` draws a line under every row (``synth.underlined``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="the corners a turn uncovers: the border continued, or filled white or black")
     ap.add_argument("--shadow", choices=["edge", "soft", "hand"], default=None,
                     help="cast a shadow across each photo: a straight sharp or soft edge, or a hand's")
+    ap.add_argument("--underline", action="store_true", help="draw a line under each row, in the ink's colour")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -38,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)
     from edgecnn.draw import annotate, mosaic
     from edgecnn.reader import DigitReader
-    from edgecnn.tooling.synth import edit_distance, make_photo, shadowed, turned
+    from edgecnn.tooling.synth import edit_distance, make_photo, shadowed, turned, underlined
 
     reader = DigitReader(args.model, min_confidence=0.0)
     edits = digits = count_ok = exact = 0
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     for i in range(args.count):
         p = make_photo(args.seed + i, paper=args.paper)
-        image = turned(p.image, args.turn, args.fill) if args.turn else p.image
+        image = underlined(p, args.seed + i) if args.underline else p.image
+        image = turned(image, args.turn, args.fill) if args.turn else image
         image = shadowed(image, args.seed + i, args.shadow) if args.shadow else image
         r = reader.read(image)
         seg_ms.append(r.timings["segment"])
