@@ -31,6 +31,9 @@ FILL_STROKE = (0.03, 0.2)  # ... in strokes twice these shares of its height wid
 FLAT = 3.0            # a piece over this many times as wide as tall is no digit (a line's remnant, an underline)
 ASKEW_SPAN = 0.3      # a page of lines too far from level to erase: this share of the ink in components half as wide
 ASKEW_MANY = 30       # ... as the picture, or this many components (pieces of lines near the writing)
+FRAME_TALL = 1.3      # a frame drawn around writing (a circle, a box): this many digits tall, holding a digit-high
+FRAME_FILL = 0.2      # piece, its ink under this share of its box; one the digits touch: its outline, filled, ...
+FRAME_HOLLOW = 3.0    # ... holds this many times its ink
 LINE_OVER = 1.5      # a flat piece this many times as wide as its neighbour (and wider than a digit) is a line by it
 UNDER_WIDE = 1.5      # digits joined by a line drawn under them: a component this many times as wide as tall, ...
 UNDER_TALL = 0.8      # ... at least this share of the page's digit height tall, with a run of ink along ...
@@ -168,17 +171,27 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
     if len(comps) > MAX_DIGITS * 4:  # grain or noise among the writing: the largest pieces carry the writing
         comps = sorted(comps, key=lambda c: -c[4])[: MAX_DIGITS * 4]
     ref = _ref_height(comps)
-    # digits joined by a line drawn under (or between) their rows: a wide component as tall as a digit or more
+    # digits joined by a line drawn under (or between) their rows (a wide component as tall as a digit or more), or
+    # touching a frame drawn around them (a circle, a box: a hollow component taller than a digit)
     for k in range(len(comps)):
         x0, y0, x1, y1, _, ids = comps[k]
-        if (len(ids) == 1 and x1 - x0 >= UNDER_WIDE * (y1 - y0) and y1 - y0 >= UNDER_TALL * ref
+        if len(ids) > 1:
+            continue
+        box, parts = (x0, y0, x1 - x0, y1 - y0), None
+        if (x1 - x0 >= UNDER_WIDE * (y1 - y0) and y1 - y0 >= UNDER_TALL * ref
                 and x0 > 0 and y0 > 0 and x1 < w and y1 < h):  # (a page's edge is no pen's line)
-            parts = _cut_line(labels, ids[0], (x0, y0, x1 - x0, y1 - y0), min_area, next_id)
-            if parts is not None:
-                comps[k] = None
-                comps += parts
-                next_id += len(parts)
+            parts = _cut_line(labels, ids[0], box, min_area, next_id)
+        if parts is None and y1 - y0 >= FRAME_TALL * ref:
+            parts = _cut_frame(labels, ids[0], box, min_area, next_id, ref)
+        if parts is not None:
+            comps[k] = None
+            comps += parts
+            next_id += len(parts)
     comps = _merge([c for c in comps if c is not None], ref)
+    frames = [c for c in comps if c[3] - c[1] >= FRAME_TALL * ref and c[4] < FRAME_FILL * (c[2] - c[0]) * (c[3] - c[1])]
+    if frames:  # frames drawn around writing: no digits
+        framed = [c for c in frames if any(_frame(c, d, ref) for d in comps if d is not c)]
+        comps = [c for c in comps if not any(c is f for f in framed)]
     ref = _ref_height(comps)
     groups = []
     big = [c for c in comps if c[3] - c[1] >= 0.6 * ref]  # digits of the page's size
@@ -377,6 +390,33 @@ def _cut_line(labels, i, box, min_area, first: int) -> list | None:
     return _pieces(own, sub, stats, keep, x, y, first) or None
 
 
+def _cut_frame(labels, i, box, min_area, first: int, ref: float) -> list | None:
+    """Component ``i`` (``box``) without the frame drawn around the writing inside it (a circle, a box), when the
+    writing touches it: the pieces left inside, as components ``first``, ``first`` + 1, ...
+
+    A frame is hollow: its outline, filled, holds FRAME_HOLLOW times its ink or more. Its ring is the ink within a
+    stroke's width (four times the ink's mean distance to the paper, plus a pixel) of that outline; what is left must
+    hold a piece of a digit's height (a big 0, a 0 with a dot in it leave none). None otherwise."""
+    x, y, bw, bh = box
+    own = labels[y: y + bh, x: x + bw]
+    mask = (own == i).view(np.uint8) * np.uint8(255)
+    outline, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(mask)
+    cv2.drawContours(filled, outline, -1, 255, -1)
+    ink = cv2.countNonZero(mask)
+    if cv2.countNonZero(filled) < FRAME_HOLLOW * ink:
+        return None
+    stroke = 4.0 * float(cv2.distanceTransform(mask, cv2.DIST_L2, 3).sum()) / ink + 1.0  # a band w wide: mean w / 4
+    ring = cv2.bitwise_and(mask, cv2.compare(cv2.distanceTransform(filled, cv2.DIST_L2, 3), stroke, cv2.CMP_LE))
+    rest = cv2.subtract(mask, ring)
+    n, sub, stats, _ = cv2.connectedComponentsWithStats(rest, connectivity=8)
+    keep = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
+    if not any(stats[k, cv2.CC_STAT_HEIGHT] >= 0.5 * ref for k in keep):
+        return None
+    own[mask > 0] = 0  # the frame, and specks cut off with it
+    return _pieces(own, sub, stats, keep, x, y, first)
+
+
 def _longest_runs(img: np.ndarray) -> np.ndarray:
     """Each row's longest run of set pixels (``img`` 0/1)."""
     h, w = img.shape
@@ -442,7 +482,10 @@ def _belong(a, b, ref) -> bool:
     yo = min(a[3], b[3]) - max(a[1], b[1])
     mh = max(a[3], b[3]) - min(a[1], b[1])
     mw = max(a[2], b[2]) - min(a[0], b[0])
-    flat = aw >= FLAT * ah or bw >= FLAT * bh  # (cheap first: most pairs are no line)
+    tall = max(ah, bh) >= FRAME_TALL * ref  # (cheap first: most pairs are neither frames nor lines)
+    if tall and (_frame(a, b, ref) or _frame(b, a, ref)):
+        return False
+    flat = aw >= FLAT * ah or bw >= FLAT * bh
     if flat and (_line_by(a, b, ref) or _line_by(b, a, ref)) and not (_cap(a, b, ref) or _cap(b, a, ref)):
         return False
     # stacked pieces with almost no gap whose union is not much taller than the larger piece:
@@ -468,6 +511,17 @@ def _belong(a, b, ref) -> bool:
         return True
     # stacked with horizontal overlap: a broken stroke
     return xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref
+
+
+def _frame(p, q, ref) -> bool:
+    """Is ``p`` a frame drawn around writing that holds ``q`` (a circle, a box): taller than a digit by FRAME_TALL,
+    hollow (its ink under FRAME_FILL of its box), with ``q`` inside it and of a digit's height? (A dot in a 0 is no
+    digit, an 8's loop drawn apart lies in a digit-high 8.)"""
+    ph = p[3] - p[1]
+    if ph < FRAME_TALL * ref or q[3] - q[1] < 0.5 * ref:
+        return False
+    inside = p[0] <= q[0] and q[2] <= p[2] and p[1] <= q[1] and q[3] <= p[3]
+    return inside and p[4] < FRAME_FILL * (p[2] - p[0]) * ph
 
 
 def _line_by(p, q, ref) -> bool:

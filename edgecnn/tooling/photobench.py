@@ -1,14 +1,16 @@
 """Synthetic photo benchmark: N generated photos (fixed seed, MNIST *test* digits) read end to end.
 
     .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled]
-        [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--underline] [--save-failures DIR]
+        [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--underline] [--frame circle|box]
+        [--save-failures DIR]
 
 Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
 extra digit (count right in every row), the share read exactly, and segmentation/inference
 time per photo. Targets: ≥ 98 % digits, ≥ 95 % photos. ``--turn`` turns every photo (a page photographed askew,
 or turned in an editor whose canvas keeps its size: ``--fill white|black`` fills the corners it uncovers).
 ``--shadow`` casts a shadow across every photo: a straight sharp or soft edge, or a hand's (``synth.shadowed``).
-``--underline`` draws a line under every row (``synth.underlined``).
+``--underline`` draws a line under every row (``synth.underlined``), ``--frame`` a circle or a box around it
+(``synth.framed``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shadow", choices=["edge", "soft", "hand"], default=None,
                     help="cast a shadow across each photo: a straight sharp or soft edge, or a hand's")
     ap.add_argument("--underline", action="store_true", help="draw a line under each row, in the ink's colour")
+    ap.add_argument("--frame", choices=["circle", "box"], default=None, help="draw a circle or a box around each row")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -40,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)
     from edgecnn.draw import annotate, mosaic
     from edgecnn.reader import DigitReader
-    from edgecnn.tooling.synth import edit_distance, make_photo, shadowed, turned, underlined
+    from edgecnn.tooling.synth import edit_distance, framed, make_photo, shadowed, turned, underlined
 
     reader = DigitReader(args.model, min_confidence=0.0)
     edits = digits = count_ok = exact = 0
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.count):
         p = make_photo(args.seed + i, paper=args.paper)
         image = underlined(p, args.seed + i) if args.underline else p.image
+        image = framed(p, args.seed + i, args.frame, image) if args.frame else image
         image = turned(image, args.turn, args.fill) if args.turn else image
         image = shadowed(image, args.seed + i, args.shadow) if args.shadow else image
         r = reader.read(image)

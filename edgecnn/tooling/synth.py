@@ -239,32 +239,59 @@ def shadowed(image: np.ndarray, seed: int, kind: str = "edge") -> np.ndarray:
     return np.clip(image * (light[..., None] if image.ndim == 3 else light), 0, 255).astype(np.uint8)
 
 
-def underlined(photo: SynthPhoto, seed: int, gap: tuple[float, float] = (0.1, 0.3)) -> np.ndarray:
+def underlined(photo: SynthPhoto, seed: int, gap: tuple[float, float] = (0.1, 0.3), image=None) -> np.ndarray:
     """``photo``'s image with a line drawn under each row in the ink's colour, as a stroke of the pen: from a fifth
     of a digit before the row to a fifth after it, ``gap`` (a share of the digits' height) under the row's lowest
-    ink, rising or falling by up to a tenth of a digit. Deterministic by ``seed``."""
+    ink, rising or falling by up to a tenth of a digit (on ``image`` if given: the photo changed). Deterministic by
+    ``seed``."""
     rng = np.random.default_rng([seed, 11])
-    img = photo.image.copy()
+    img = (photo.image if image is None else image).copy()
+    for (x0, y0, x1, y1), dh, color, thick in _pen_rows(photo):
+        y1 += int(dh * rng.uniform(*gap))
+        cv2.line(img, (int(x0 - 0.2 * dh), y1), (int(x1 + 0.2 * dh), y1 + int(rng.uniform(-0.1, 0.1) * dh)), color,
+                 thick, cv2.LINE_AA)
+    return img
+
+
+FRAMES = ("circle", "box")
+
+
+def framed(photo: SynthPhoto, seed: int, shape: str = "circle", image=None) -> np.ndarray:
+    """``photo``'s image with each row circled (an ellipse half a digit wider each side, a third taller) or boxed (a
+    rectangle 0.2–0.4 of a digit out), drawn in the ink's colour (on ``image`` if given). Deterministic by ``seed``."""
+    rng = np.random.default_rng([seed, 13])
+    img = (photo.image if image is None else image).copy()
+    for (x0, y0, x1, y1), dh, color, thick in _pen_rows(photo):
+        if shape == "circle":
+            axes = (int((x1 - x0) / 2 + dh * 0.45), int((y1 - y0) / 2 + dh * 0.35))
+            cv2.ellipse(img, ((x0 + x1) // 2, (y0 + y1) // 2), axes, rng.uniform(-5, 5), 0, 360, color, thick, cv2.LINE_AA)
+        else:
+            pad = int(dh * rng.uniform(0.2, 0.4))
+            cv2.rectangle(img, (x0 - pad, y0 - pad), (x1 + pad, y1 + pad), color, thick, cv2.LINE_AA)
+    return img
+
+
+def _pen_rows(photo: SynthPhoto) -> list:
+    """For each row of ``photo``: its digits' box (x0, y0, x1, y1), the digits' height, the ink's colour (its darkest
+    5% within the digits' boxes; the brightest on a board) and a pen stroke's width for that height."""
     if not photo.boxes:
-        return img
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        return []
+    gray = cv2.cvtColor(photo.image, cv2.COLOR_BGR2GRAY)
     inside = np.zeros(gray.shape, bool)
     for x, y, w, h in photo.boxes:
         inside[y: y + h, x: x + w] = True
     values = gray[inside]
     ink = (values <= np.percentile(values, 5)) if photo.polarity == "dark" else (values >= np.percentile(values, 95))
-    color = tuple(int(c) for c in img[inside][ink].mean(axis=0))
+    color = tuple(int(c) for c in photo.image[inside][ink].mean(axis=0))
     dh = float(np.median([b[3] for b in photo.boxes]))
-    thick = max(1, int(round(dh / 9)))
-    i = 0
+    out, i = [], 0
     for row in photo.rows:
         boxes = photo.boxes[i: i + len(row)]
         i += len(row)
-        x0, x1 = min(b[0] for b in boxes), max(b[0] + b[2] for b in boxes)
-        y1 = max(b[1] + b[3] for b in boxes) + int(dh * rng.uniform(*gap))
-        cv2.line(img, (int(x0 - 0.2 * dh), y1), (int(x1 + 0.2 * dh), y1 + int(rng.uniform(-0.1, 0.1) * dh)), color,
-                 thick, cv2.LINE_AA)
-    return img
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[0] + b[2] for b in boxes),
+               max(b[1] + b[3] for b in boxes))
+        out.append((box, dh, color, max(1, int(round(dh / 9)))))
+    return out
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgecnn.tooling.photobench import main
-from edgecnn.tooling.synth import SHADOWS, make_photo, shadowed, turned
+from edgecnn.tooling.synth import FRAMES, SHADOWS, framed, make_photo, shadowed, turned, underlined
 
 
 def test_turned_photos_keep_their_size_and_fill_the_corners():
@@ -37,3 +37,14 @@ def test_shadowed_photos_are_darker_on_one_side_only_and_deterministic():
 def test_the_benchmark_reads_shadowed_photos(capsys):
     assert main(["--count", "2", "--shadow", "hand"]) == 0
     assert "2 photos" in capsys.readouterr().out
+
+
+def test_pen_marks_are_drawn_in_the_ink_around_or_under_each_row():
+    p = make_photo(1003)  # one row
+    for image in (underlined(p, 1003), *(framed(p, 1003, shape) for shape in FRAMES)):
+        changed = np.any(image != p.image, axis=2)
+        assert image.shape == p.image.shape and changed.any()
+        x, y, w, h = p.boxes[0]
+        assert not changed[y + h // 2, x + w // 2]  # the marks go around the writing, not through its middle
+    assert (framed(p, 1003, "box") == framed(p, 1003, "box")).all()
+    assert (underlined(p, 1003, image=framed(p, 1003)) != framed(p, 1003)).any()  # marks add up

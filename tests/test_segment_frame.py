@@ -1,0 +1,42 @@
+"""A circle or a box drawn around the writing (an answer circled, a number boxed) is no digit, nor part of one."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from edgecnn.segment import segment
+from runtime_helpers import digits_image
+
+
+def _framed(shape: str, pad: int):
+    """One row of 3 1 4 on a wide page with a pen frame drawn around it, ``pad`` px from the digits' boxes (0 or
+    less: touching them)."""
+    img, truth, boxes = digits_image((3, 1, 4), rows=1, size=(800, 300))
+    img = np.vstack([np.full((60, 800), 235, np.uint8), img[:240]])  # room above the row for the frame
+    x0, x1 = min(b[0] for b in boxes) - pad, max(b[0] + b[2] for b in boxes) + pad
+    y0, y1 = min(b[1] for b in boxes) + 60 - pad, max(b[1] + b[3] for b in boxes) + 60 + pad
+    if shape == "box":
+        cv2.rectangle(img, (x0, y0), (x1, y1), 30, 5)
+    else:
+        cv2.ellipse(img, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2 + 25, (y1 - y0) // 2 + 10), 0, 0, 360, 30, 5)
+    return img
+
+
+def test_a_circle_around_a_row_leaves_its_digits():
+    """The circle was merged with the digits inside it (as a box holding an 8's loop) into one candidate."""
+    seg = segment(_framed("circle", 14))
+    assert [len(r) for r in seg.rows] == [3]
+
+
+def test_a_circle_touching_the_digits_inside_is_cut_away():
+    """A circle the digits touch is one component with them: its ring (the ink within a stroke of its filled
+    outline) goes, the digits inside stay (each but where it touched)."""
+    img, truth, boxes = digits_image((3, 1, 4), rows=1, size=(800, 300))
+    img = np.vstack([np.full((60, 800), 235, np.uint8), img[:240]])
+    x0, x1 = min(b[0] for b in boxes), max(b[0] + b[2] for b in boxes)
+    y0, y1 = min(b[1] for b in boxes) + 60, max(b[1] + b[3] for b in boxes) + 60
+    cv2.ellipse(img, ((x0 + x1) // 2, (y0 + y1) // 2), ((x1 - x0) // 2 + 40, (y1 - y0) // 2 + 6), 0, 0, 360, 30, 5)
+    seg = segment(img)
+    assert [len(r) for r in seg.rows] == [3]
