@@ -384,10 +384,8 @@ def _cut_line(labels, i, box, min_area, first: int) -> list | None:
     left, right = tall[:, cv2.CC_STAT_LEFT].min(), (tall[:, cv2.CC_STAT_LEFT] + tall[:, cv2.CC_STAT_WIDTH]).max()
     if max(left - cols[0], cols[-1] + 1 - right) < 2 * thick:
         return None
-    own[line] = 0
+    own[own == i] = 0  # the line, and specks cut off with it; the pieces kept are written back
     keep = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
-    for k in set(range(1, n)) - set(keep):  # specks cut off with the line
-        own[sub == k] = 0
     return _pieces(own, sub, stats, keep, x, y, first) or None
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
+    from edgecnn.tooling.synth import FILLS, FRAMES, SHADOWS
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1000, help="first seed (photo i uses seed + i)")
@@ -28,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--paper", choices=["plain", "ruled", "squared"], default="plain",
                     help="draw printed rules or a grid under the writing (board photos stay plain)")
     ap.add_argument("--turn", type=float, default=0.0, help="turn each photo by this many degrees (counter-clockwise)")
-    ap.add_argument("--fill", choices=["continue", "white", "black"], default="continue",
+    ap.add_argument("--fill", choices=FILLS, default="continue",
                     help="the corners a turn uncovers: the border continued, or filled white or black")
-    ap.add_argument("--shadow", choices=["edge", "soft", "hand"], default=None,
+    ap.add_argument("--shadow", choices=SHADOWS, default=None,
                     help="cast a shadow across each photo: a straight sharp or soft edge, or a hand's")
     ap.add_argument("--underline", action="store_true", help="draw a line under each row, in the ink's colour")
-    ap.add_argument("--frame", choices=["circle", "box"], default=None, help="draw a circle or a box around each row")
+    ap.add_argument("--frame", choices=FRAMES, default=None, help="draw a circle or a box around each row")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args(argv)
 
