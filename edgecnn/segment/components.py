@@ -35,12 +35,19 @@ ASKEW_MANY = 30       # ... as the picture, or this many components (pieces of l
 FRAME_TALL = 1.3      # a frame drawn around writing (a circle, a box): this many digits tall, holding a digit-high
 FRAME_FILL = 0.2      # piece, its ink under this share of its box; one the digits touch: its outline, filled, ...
 FRAME_HOLLOW = 3.0    # ... holds this many times its ink
+MESH_CELLS = 5        # a piece enclosing this many holes of one size (and most of its holes) is a grid's mesh, no
+FRAME_SIDE = 0.15     # frame; nor is one without ink along this share of each side of its box, in its outer share
 LINE_OVER = 1.5      # a flat piece this many times as wide as its neighbour (and wider than a digit) is a line by it
 UNDER_WIDE = 1.5      # digits joined by a line drawn under them: a component this many times as wide as tall, ...
 UNDER_TALL = 0.8      # ... at least this share of the page's digit height tall, with a run of ink along ...
 UNDER_SPAN = 0.7      # ... this share of its width at one of UNDER_SLOPES, over two digit-high pieces or more, or ...
 UNDER_OUTRUN = 3.0    # ... over one that it outruns this many times
 UNDER_SLOPES = np.linspace(-0.1, 0.1, 21)  # ±6°
+DOTS_MANY = 12        # this many small, compact, solid blobs (a dot grid's dots, flecks in the paper, grain) ...
+DOT_FILL = 0.4        # ... (ink over this share of a box at most twice as long as wide), ...
+DOT_SMALL = 0.25      # ... typically under this share of the writing's height (the pieces over DOT_CLUSTER of them
+DOT_CLUSTER = 3.0     # tall), are texture, not writing, with the pieces no bigger than DOT_CLUSTER of them; with no
+DOT_PX = 0.015        # writing: under this share of the picture's shorter side
 
 
 
@@ -171,6 +178,10 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
         return [], labels
     if len(comps) > MAX_DIGITS * 4:  # grain or noise among the writing: the largest pieces carry the writing
         comps = sorted(comps, key=lambda c: -c[4])[: MAX_DIGITS * 4]
+    if len(comps) > DOTS_MANY:
+        comps = _without_dots(comps, min(h, w))
+        if not comps:
+            return [], labels
     ref = _ref_height(comps)
     # digits joined by a line drawn under (or between) their rows (a wide component as tall as a digit or more), or
     # touching a frame drawn around them (a circle, a box: a hollow component taller than a digit)
@@ -188,10 +199,12 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
             comps[k] = None
             comps += parts
             next_id += len(parts)
-    comps = _merge([c for c in comps if c is not None], ref)
+    comps = [c for c in comps if c is not None]
+    rooms = _Rooms(labels, ref)
+    comps = _merge(comps, ref, rooms)
     frames = [c for c in comps if c[3] - c[1] >= FRAME_TALL * ref and c[4] < FRAME_FILL * (c[2] - c[0]) * (c[3] - c[1])]
     if frames:  # frames drawn around writing: no digits
-        framed = [c for c in frames if any(_frame(c, d, ref) for d in comps if d is not c)]
+        framed = [c for c in frames if any(_frame(c, d, ref, rooms) for d in comps if d is not c)]
         comps = [c for c in comps if not any(c is f for f in framed)]
     ref = _ref_height(comps)
     groups = []
@@ -445,6 +458,39 @@ def _ref_height(comps) -> float:
     return _median(big) if big else float(max(heights))
 
 
+def _without_dots(comps, side: int) -> list:
+    """``comps`` without the texture of the paper or surface: ``DOTS_MANY`` small blobs or more, compact and solid
+    (``DOT_FILL``), typically under ``DOT_SMALL`` of the height of the pieces holding most of the ink among those
+    taller than ``DOT_CLUSTER`` blobs (with none: under ``DOT_PX`` of the picture's shorter ``side``); they go with the
+    pieces no bigger than that (dots that touch, up to half the writing's height). A dot grid's dots, flecks or grain,
+    kept, would set the digit height to their own and be read as dozens of digits; on a page with few of them, a full
+    stop, an i's dot or a speck is left to the rules for specks."""
+    solid = [c for c in comps if len(c[5]) == 1 and max(c[2] - c[0], c[3] - c[1]) <= 2 * min(c[2] - c[0], c[3] - c[1])
+             and c[4] >= DOT_FILL * (c[2] - c[0]) * (c[3] - c[1])]
+    if len(solid) < DOTS_MANY:
+        return comps
+    size = _median([max(c[2] - c[0], c[3] - c[1]) for c in solid])
+    writing = [c for c in comps if c[3] - c[1] > DOT_CLUSTER * size]
+    height = _ink_height(writing) if writing else 0.0
+    if size >= (DOT_SMALL * height if writing else DOT_PX * side):
+        return comps
+    reach = min(DOT_CLUSTER * size, 0.5 * height) if writing else DOT_CLUSTER * size
+    return [c for c in comps if c[2] - c[0] > reach or c[3] - c[1] > reach]
+
+
+def _ink_height(comps) -> float:
+    """The height of the pieces that hold most of the ink: the median height with each piece weighing its ink (a
+    few digits outweigh many touching dots; flat pieces, a rule's or a line's, have no say)."""
+    shaped = sorted((c[3] - c[1], c[4]) for c in comps if c[2] - c[0] <= FLAT * (c[3] - c[1])) or sorted(
+        (c[3] - c[1], c[4]) for c in comps)
+    half, total = sum(a for _, a in shaped) / 2, 0
+    for height, a in shaped:
+        total += a
+        if total >= half:
+            return float(height)
+    return float(shaped[-1][0])
+
+
 def _median(values) -> float:
     """np.median of a short list of numbers (same float result), without numpy's overhead."""
     v = sorted(values)
@@ -452,7 +498,39 @@ def _median(values) -> float:
     return float(v[n // 2]) if n % 2 else (float(v[n // 2 - 1]) + float(v[n // 2])) / 2.0
 
 
-def _merge(comps, ref):
+class _Rooms:
+    """Which candidates may be frames drawn around writing (a circle, a box), asked of each candidate at most once:
+    hollow ones (:func:`_frame` checks that) with ink along all four sides of their box (over ``FRAME_SIDE`` of each
+    side, in its outer ``FRAME_SIDE``: a circle has, even open, and a grid's corner or crossing has not) that are no
+    mesh (``MESH_CELLS`` holes or more, most of one size: a grid's cells). Grid lines left on a page photographed askew
+    were taken for frames, and their own pieces inside their box, kept apart from them, were read as rows of 1s."""
+
+    def __init__(self, labels: np.ndarray, ref: float):
+        self.labels, self.ref, self.known = labels, ref, {}
+
+    def __call__(self, c) -> bool:
+        key = tuple(c[5])
+        if key not in self.known:
+            self.known[key] = self._room(c)
+        return self.known[key]
+
+    def _room(self, c) -> bool:
+        x0, y0, x1, y1, _, ids = c
+        own = self.labels[y0:y1, x0:x1]
+        mask = ((own == ids[0]) if len(ids) == 1 else np.isin(own, ids)).view(np.uint8)
+        h, w = mask.shape
+        bh, bw = max(1, round(FRAME_SIDE * h)), max(1, round(FRAME_SIDE * w))
+        sides = (mask[:, :bw].any(axis=1), mask[:, w - bw:].any(axis=1), mask[:bh].any(axis=0), mask[h - bh:].any(axis=0))
+        if any(np.count_nonzero(side) < FRAME_SIDE * side.size for side in sides):
+            return False
+        contours, tree = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        holes = [] if tree is None else [cv2.boundingRect(k)[3] for k, t in zip(contours, tree[0]) if t[3] >= 0]
+        holes = sorted(hh for hh in holes if hh >= 0.25 * self.ref)
+        cells = [hh for hh in holes if 0.8 * holes[len(holes) // 2] <= hh <= 1.25 * holes[len(holes) // 2]]
+        return len(cells) < MESH_CELLS or 2 * len(cells) < len(holes)
+
+
+def _merge(comps, ref, rooms=None):
     """Merge pieces that sit above/below each other or a small piece into its neighbour."""
     changed = True
     while changed and len(comps) > 1:
@@ -463,7 +541,7 @@ def _merge(comps, ref):
                 a, b = comps[i], comps[j]
                 if b[0] > a[2] + 0.3 * ref:
                     break
-                if _belong(a, b, ref):
+                if _belong(a, b, ref, rooms):
                     comps[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]), a[4] + b[4], a[5] + b[5]]
                     del comps[j]
                     changed = True
@@ -473,8 +551,9 @@ def _merge(comps, ref):
     return comps
 
 
-def _belong(a, b, ref) -> bool:
-    """Are components ``a`` and ``b`` (x0, y0, x1, y1, area, ids) pieces of one digit?"""
+def _belong(a, b, ref, rooms=None) -> bool:
+    """Are components ``a`` and ``b`` (x0, y0, x1, y1, area, ids) pieces of one digit (``rooms``: which may be frames,
+    :class:`_Rooms`; None: any)?"""
     aw, bw = a[2] - a[0], b[2] - b[0]
     ah, bh = a[3] - a[1], b[3] - b[1]
     xo = min(a[2], b[2]) - max(a[0], b[0])  # overlap (negative: gap)
@@ -482,7 +561,7 @@ def _belong(a, b, ref) -> bool:
     mh = max(a[3], b[3]) - min(a[1], b[1])
     mw = max(a[2], b[2]) - min(a[0], b[0])
     tall = max(ah, bh) >= FRAME_TALL * ref  # (cheap first: most pairs are neither frames nor lines)
-    if tall and (_frame(a, b, ref) or _frame(b, a, ref)):
+    if tall and (_frame(a, b, ref, rooms) or _frame(b, a, ref, rooms)):
         return False
     flat = aw >= FLAT * ah or bw >= FLAT * bh
     if flat and (_line_by(a, b, ref) or _line_by(b, a, ref)) and not (_cap(a, b, ref) or _cap(b, a, ref)):
@@ -512,15 +591,16 @@ def _belong(a, b, ref) -> bool:
     return xo >= 0.4 * min(aw, bw) and yo > -0.25 * ref
 
 
-def _frame(p, q, ref) -> bool:
+def _frame(p, q, ref, rooms=None) -> bool:
     """Is ``p`` a frame drawn around writing that holds ``q`` (a circle, a box): taller than a digit by FRAME_TALL,
-    hollow (its ink under FRAME_FILL of its box), with ``q`` inside it and of a digit's height? (A dot in a 0 is no
-    digit, an 8's loop drawn apart lies in a digit-high 8.)"""
+    hollow (its ink under FRAME_FILL of its box), with ``q`` inside it and of a digit's height, and one of the
+    ``rooms`` (:class:`_Rooms`, None: any)? (A dot in a 0 is no digit, an 8's loop drawn apart lies in a digit-high
+    8.)"""
     ph = p[3] - p[1]
     if ph < FRAME_TALL * ref or q[3] - q[1] < 0.5 * ref:
         return False
     inside = p[0] <= q[0] and q[2] <= p[2] and p[1] <= q[1] and q[3] <= p[3]
-    return inside and p[4] < FRAME_FILL * (p[2] - p[0]) * ph
+    return inside and p[4] < FRAME_FILL * (p[2] - p[0]) * ph and (rooms is None or rooms(p))
 
 
 def _line_by(p, q, ref) -> bool:

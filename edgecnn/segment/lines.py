@@ -9,6 +9,8 @@ LINE_FLOOR = 5.0         # a line's ink, averaged along it, stands this far abov
 ACROSS = 0.6             # a line across the page spans this share of it
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 SHARE_SEEN = 0.5         # a line shows at least this share of its length between the strokes that cross it
+DOTTED = 0.4             # ... and points on this share of the columns along its own span (a dot grid's row of dots,
+# 15–40%, is no printed line: drawn as one, it wiped the strokes of the digits written along it)
 PITCH_MIN = 3            # two lines of one band lie at least this many px apart (full size)
 THICK_LOOK = 4           # a line's thickness is measured within this many px of its centre
 RUN_LOOK = 32            # a stroke's width is followed this many px to either side of its darkest pixel
@@ -262,8 +264,9 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bar
             break
         mine = alive & (np.abs(offsets[t] - (off + 1)) <= 1)
         line = _fit_points(vals, rows[mine], at[mine], step, x0, y0, horizontal, floor, max(h, w))
-        if line is None or line[0][3] > LEVEL_SPREAD * level:  # too few to fit, or a stroke: out of the vote
-            taken = mine
+        seen = np.unique(at[mine]).size / (int(at[mine].max() - at[mine].min()) + 1)
+        if line is None or line[0][3] > LEVEL_SPREAD * level or seen < DOTTED:
+            taken = mine  # too few to fit, a stroke, or a row of dots: out of the vote
         else:
             _, (a, slope) = line
             taken = alive & (np.abs(rows - (a + slope * cols)) <= PITCH_MIN - 1)  # its points, ends included

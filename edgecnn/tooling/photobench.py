@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled]
         [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--underline] [--frame circle|box]
-        [--save-failures DIR]
+        [--texture dots|flecks] [--save-failures DIR]
 
 Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
 extra digit (count right in every row), the share read exactly, and segmentation/inference
@@ -10,7 +10,8 @@ time per photo. Targets: ≥ 98 % digits, ≥ 95 % photos. ``--turn`` turns ever
 or turned in an editor whose canvas keeps its size: ``--fill white|black`` fills the corners it uncovers).
 ``--shadow`` casts a shadow across every photo: a straight sharp or soft edge, or a hand's (``synth.shadowed``).
 ``--underline`` draws a line under every row (``synth.underlined``), ``--frame`` a circle or a box around it
-(``synth.framed``).
+(``synth.framed``). ``--texture`` prints a dot grid under the writing or scatters flecks over the paper
+(``synth.textured``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    from edgecnn.tooling.synth import FILLS, FRAMES, SHADOWS
+    from edgecnn.tooling.synth import FILLS, FRAMES, SHADOWS, TEXTURES
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=200)
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="cast a shadow across each photo: a straight sharp or soft edge, or a hand's")
     ap.add_argument("--underline", action="store_true", help="draw a line under each row, in the ink's colour")
     ap.add_argument("--frame", choices=FRAMES, default=None, help="draw a circle or a box around each row")
+    ap.add_argument("--texture", choices=TEXTURES, default=None,
+                    help="print a dot grid on each photo, or scatter flecks over it")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)
     from edgecnn.draw import annotate, mosaic
     from edgecnn.reader import DigitReader
-    from edgecnn.tooling.synth import edit_distance, framed, make_photo, shadowed, turned, underlined
+    from edgecnn.tooling.synth import edit_distance, framed, make_photo, shadowed, textured, turned, underlined
 
     reader = DigitReader(args.model, min_confidence=0.0)
     edits = digits = count_ok = exact = 0
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     for i in range(args.count):
         p = make_photo(args.seed + i, paper=args.paper)
-        image = underlined(p, args.seed + i) if args.underline else p.image
+        image = textured(p.image, args.seed + i, args.texture) if args.texture else p.image
+        image = underlined(p, args.seed + i, image=image) if args.underline else image
         image = framed(p, args.seed + i, args.frame, image) if args.frame else image
         image = turned(image, args.turn, args.fill) if args.turn else image
         image = shadowed(image, args.seed + i, args.shadow) if args.shadow else image

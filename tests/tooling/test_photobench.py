@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from edgecnn.tooling.photobench import main
-from edgecnn.tooling.synth import FRAMES, SHADOWS, framed, make_photo, shadowed, turned, underlined
+from edgecnn.tooling.synth import FRAMES, SHADOWS, TEXTURES, framed, make_photo, shadowed, textured, turned, underlined
 
 
 def test_turned_photos_keep_their_size_and_fill_the_corners():
@@ -48,3 +49,18 @@ def test_pen_marks_are_drawn_in_the_ink_around_or_under_each_row():
         assert not changed[y + h // 2, x + w // 2]  # the marks go around the writing, not through its middle
     assert (framed(p, 1003, "box") == framed(p, 1003, "box")).all()
     assert (underlined(p, 1003, image=framed(p, 1003)) != framed(p, 1003)).any()  # marks add up
+
+
+def test_textured_paper_darkens_only_small_dots_and_is_deterministic():
+    p = make_photo(1003)
+    for kind in TEXTURES:
+        image = textured(p.image, 1003, kind)
+        darker = np.any(image < p.image, axis=2)
+        assert (image <= p.image).all() and darker.any() and (image == textured(p.image, 1003, kind)).all()
+        n, _, stats, _ = cv2.connectedComponentsWithStats(darker.view(np.uint8))
+        assert n > 100 and np.median(stats[1:, cv2.CC_STAT_AREA]) <= 16  # many dots, each a few pixels
+
+
+def test_the_benchmark_reads_textured_photos(capsys):
+    assert main(["--count", "2", "--texture", "dots"]) == 0
+    assert "digit accuracy" in capsys.readouterr().out
