@@ -122,8 +122,11 @@ def test_erase_lines_keeps_the_strokes_that_cross_them():
 def test_erase_lines_leaves_pages_without_rules_alone():
     assert erase_lines(np.zeros((480, 640), np.uint8), (0.0, 2.0)) is None
     one = np.zeros((480, 640), np.uint8)
-    one[240:242] = 60  # one underline is not ruled paper
+    one[240:244] = 60  # one pen line across the page is not ruled paper ...
     assert erase_lines(one, (0.0, 2.0)) is None
+    one[240:244] = 0
+    one[:, 40:42] = 60  # ... but a lone line printed thin (a notebook's margin rule) is a printed line
+    assert erase_lines(one, (0.0, 2.0)).max() == 0
     close_up = np.zeros((480, 640), np.uint8)
     close_up[40:440, 200:230] = 200  # "11" filling the frame: long strokes, but thick for their length
     close_up[40:440, 400:430] = 200

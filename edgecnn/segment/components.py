@@ -43,6 +43,9 @@ UNDER_TALL = 0.8      # ... at least this share of the page's digit height tall,
 UNDER_SPAN = 0.7      # ... this share of its width at one of UNDER_SLOPES, over two digit-high pieces or more, or ...
 UNDER_OUTRUN = 3.0    # ... over one that it outruns this many times
 UNDER_SLOPES = np.linspace(-0.1, 0.1, 21)  # ±6°
+UPRIGHT_TALL = 2.6    # an upright line this many digits tall that digits touch is cut away from them as one under them
+LONG_THIN = 0.015     # ... as is a long one touching the border, a printed line's or a fold's: this share of the
+# picture's shorter side thick at most
 DOTS_MANY = 12        # this many small, compact, solid blobs (a dot grid's dots, flecks in the paper, grain) ...
 DOT_FILL = 0.4        # ... (ink over this share of a box at most twice as long as wide), ...
 DOT_SMALL = 0.25      # ... typically under this share of the writing's height (the pieces over DOT_CLUSTER of them
@@ -166,6 +169,13 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
         # page edges, folds, frames: long and thin, or sparse (a diagonal edge, a frame's outline); a digit filling a
         # close-up touches the sides too, but spans the image both ways and fills a tenth of its box or more
         if touches and (bh > 0.6 * h or bw > 0.6 * w) and (min(bw / w, bh / h) < 0.3 or area < 0.1 * bw * bh):
+            # ... and the digits that touch it, when it crosses the picture from side to side (a margin rule; a
+            # sheet's edge along the picture's border is the desk beyond it, no line)
+            across = (y == 0 and y + bh == h) if bh > bw else (x == 0 and x + bw == w)
+            parts = _cut_long(labels, i, (x, y, bw, bh), min_area, next_id) if across else None
+            if parts:
+                comps += parts
+                next_id += len(parts)
             continue
         if bw * bh > 0.04 * h * w:  # large: several digits joined by faint ink? then its strong parts
             parts = _strong_parts(ink, labels, i, (x, y, bw, bh), high, min_area, next_id)
@@ -193,9 +203,12 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
         if (x1 - x0 >= UNDER_WIDE * (y1 - y0) and y1 - y0 >= UNDER_TALL * ref
                 and x0 > 0 and y0 > 0 and x1 < w and y1 < h):  # (a page's edge is no pen's line)
             parts = _cut_line(labels, ids[0], box, min_area, next_id)
+        if parts is None and y1 - y0 > UPRIGHT_TALL * ref and y1 - y0 >= UNDER_WIDE * (x1 - x0):
+            # an upright line across the page (a notebook's margin rule, a fold) that digits touch
+            parts = _cut_long(labels, ids[0], box, min_area, next_id)
         if parts is None and y1 - y0 >= FRAME_TALL * ref:
             parts = _cut_frame(labels, ids[0], box, min_area, next_id, ref)
-        if parts is not None:
+        if parts:
             comps[k] = None
             comps += parts
             next_id += len(parts)
@@ -349,6 +362,23 @@ def _pieces(own, sub, stats, keep, x: int, y: int, first: int) -> list:
     return parts
 
 
+def _cut_long(labels, i, box, min_area, first: int) -> list | None:
+    """Component ``i`` (``box``) without the long straight line it is mostly made of (along its longer side: a
+    notebook's margin rule, a fold), when digits touch it: the pieces left (:func:`_cut_line`, upright lines on the
+    labels transposed). None when nothing but the line is there (across it, the ink is nowhere three times its
+    typical thickness over three such thicknesses of its length), or it is no line: typically thicker than
+    ``LONG_THIN`` of the picture's shorter side (the desk beyond a sheet's edge, a shadow)."""
+    x, y, bw, bh = box
+    upright = bh > bw
+    view, vbox = (labels.T, (y, x, bh, bw)) if upright else (labels, box)
+    across = np.count_nonzero(view[vbox[1]: vbox[1] + vbox[3], vbox[0]: vbox[0] + vbox[2]] == i, axis=0)
+    thick = float(np.median(across[across > 0])) if across.any() else 0.0
+    if thick > LONG_THIN * min(labels.shape) or np.count_nonzero(across > 3 * thick) < 3 * thick:
+        return None  # a mass (the desk beyond a sheet's edge), or nothing but the line
+    parts = _cut_line(view, i, vbox, min_area, first)
+    return [[p[1], p[0], p[3], p[2], p[4], p[5]] for p in parts] if parts and upright else parts
+
+
 def _cut_line(labels, i, box, min_area, first: int) -> list | None:
     """Component ``i`` (``box``) without the straight line drawn through it, when it has one: the pieces left.
 
@@ -397,8 +427,9 @@ def _cut_line(labels, i, box, min_area, first: int) -> list | None:
     left, right = tall[:, cv2.CC_STAT_LEFT].min(), (tall[:, cv2.CC_STAT_LEFT] + tall[:, cv2.CC_STAT_WIDTH]).max()
     if max(left - cols[0], cols[-1] + 1 - right) < 2 * thick:
         return None
-    own[own == i] = 0  # the line, and specks cut off with it; the pieces kept are written back
-    keep = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area]
+    own[own == i] = 0  # the line, specks and slivers of it along its edge; the pieces kept are written back
+    keep = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= min_area
+            and (stats[k, cv2.CC_STAT_HEIGHT] > thick + 2 or stats[k, cv2.CC_STAT_WIDTH] < 2 * stats[k, cv2.CC_STAT_HEIGHT])]
     return _pieces(own, sub, stats, keep, x, y, first) or None
 
 

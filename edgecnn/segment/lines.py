@@ -7,6 +7,9 @@ import numpy as np
 
 LINE_FLOOR = 5.0         # a line's ink, averaged along it, stands this far above the paper (scaled on faint pages)
 ACROSS = 0.6             # a line across the page spans this share of it
+LONE_THIN = 0.005        # a lone line across the page (a notebook's margin rule, no other line parallel to it) is
+# printed when at most this share of the page thick (a pen's long 1 in a close-up is six times as thick for its length;
+# two circles drawn round two rows, touching, twice)
 LINE_KEEP = 1.4          # a printed line is subtracted at this many times its own ink level
 SHARE_SEEN = 0.5         # a line shows at least this share of its length between the strokes that cross it
 DOTTED = 0.4             # ... and points on this share of the columns along its own span (a dot grid's row of dots,
@@ -80,10 +83,13 @@ def erase_lines(ink: np.ndarray, paper: tuple[float, float], strength: float = 1
             bare = cv2.subtract(ink, _draw([line for line, _ in family], ink))
     families = [_alike(f) for f in families]
     spans = [sum(across for _, across in f) for f in families]
-    if max(spans) < 2:  # two parallel lines across most of the page
-        return None
-    # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
-    families = [[line for line, across in f if across or count >= 2] for f, count in zip(families, spans)]
+    if max(spans) < 2:  # no two parallel lines across most of the page: a lone one only if printed thin
+        families = [[line for line, across in f if across and line[2] <= LONE_THIN * 2 * extent]
+                    for f, extent in zip(families, (sw, sh))]
+        if not any(families):
+            return None
+    else:  # a family of fewer keeps only lines across the page (a margin rule), never a long stroke
+        families = [[line for line, across in f if across or count >= 2] for f, count in zip(families, spans)]
     families = [_hidden_lines(f, ink, horizontal) for f, horizontal in zip(families, (True, False))]
     drawn = [(_draw(family, ink), max((f[2] for f in family), default=0)) for family in families]
     printed = cv2.max(drawn[0][0], drawn[1][0])

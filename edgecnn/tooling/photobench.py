@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_photos.py [--count 200] [--seed 1000] [--model M.onnx] [--paper ruled]
         [--turn DEG [--fill continue|white|black]] [--shadow edge|soft|hand] [--underline] [--frame circle|box]
-        [--texture dots|flecks] [--save-failures DIR]
+        [--texture dots|flecks] [--margin] [--save-failures DIR]
 
 Reports digit accuracy (1 − edit distance / digits), the share of photos with no missed or
 extra digit (count right in every row), the share read exactly, and segmentation/inference
@@ -11,7 +11,7 @@ or turned in an editor whose canvas keeps its size: ``--fill white|black`` fills
 ``--shadow`` casts a shadow across every photo: a straight sharp or soft edge, or a hand's (``synth.shadowed``).
 ``--underline`` draws a line under every row (``synth.underlined``), ``--frame`` a circle or a box around it
 (``synth.framed``). ``--texture`` prints a dot grid under the writing or scatters flecks over the paper
-(``synth.textured``).
+(``synth.textured``), ``--margin`` a notebook's red margin rule down the left side (``synth.margined``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--frame", choices=FRAMES, default=None, help="draw a circle or a box around each row")
     ap.add_argument("--texture", choices=TEXTURES, default=None,
                     help="print a dot grid on each photo, or scatter flecks over it")
+    ap.add_argument("--margin", action="store_true", help="print a notebook's red margin rule down the left side")
     ap.add_argument("--save-failures", type=Path, default=None)
     args = ap.parse_args(argv)
 
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     cv2.setNumThreads(1)
     from edgecnn.draw import annotate, mosaic
     from edgecnn.reader import DigitReader
-    from edgecnn.tooling.synth import edit_distance, framed, make_photo, shadowed, textured, turned, underlined
+    from edgecnn.tooling.synth import (edit_distance, framed, make_photo, margined, shadowed, textured, turned,
+                                       underlined)
 
     reader = DigitReader(args.model, min_confidence=0.0)
     edits = digits = count_ok = exact = 0
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     for i in range(args.count):
         p = make_photo(args.seed + i, paper=args.paper)
         image = textured(p.image, args.seed + i, args.texture) if args.texture else p.image
+        image = margined(image, args.seed + i) if args.margin else image
         image = underlined(p, args.seed + i, image=image) if args.underline else image
         image = framed(p, args.seed + i, args.frame, image) if args.frame else image
         image = turned(image, args.turn, args.fill) if args.turn else image

@@ -271,6 +271,18 @@ def framed(photo: SynthPhoto, seed: int, shape: str = "circle", image=None) -> n
     return img
 
 
+def margined(image: np.ndarray, seed: int) -> np.ndarray:
+    """``image`` with a notebook's margin rule: a red line 2 px wide from top to bottom, 2–6% of the width in from the
+    left and leaning by up to 5 px, printed under the writing (the darker of it and the picture shows), so the
+    first digit of a row often touches it. Deterministic by ``seed``."""
+    rng = np.random.default_rng([seed, 13])
+    h, w = image.shape[:2]
+    out = image.copy()
+    x = int(rng.uniform(0.02, 0.06) * w)
+    cv2.line(out, (x, 0), (x + int(rng.uniform(-5, 5)), h), (90, 90, 220), 2, cv2.LINE_AA)
+    return cv2.min(out, image)
+
+
 TEXTURES = ("dots", "flecks")
 
 
