@@ -43,6 +43,11 @@ UNDER_TALL = 0.8      # ... at least this share of the page's digit height tall,
 UNDER_SPAN = 0.7      # ... this share of its width at one of UNDER_SLOPES, over two digit-high pieces or more, or ...
 UNDER_OUTRUN = 3.0    # ... over one that it outruns this many times
 UNDER_SLOPES = np.linspace(-0.1, 0.1, 21)  # ±6°
+BAR_THIN = 0.2        # a bar under this share as wide as tall and BAR_TALL digits tall, standing out BAR_OUT of a
+BAR_TALL = 1.15       # digit above and below the digits beside it (within BAR_NEAR digits), is a box's or a table's
+BAR_OUT = 0.12        # side
+BAR_NEAR = 2.0
+BAR_PEER = 0.8
 UPRIGHT_TALL = 2.6    # an upright line this many digits tall that digits touch is cut away from them as one under them
 LONG_THIN = 0.015     # ... as is a long one touching the border, a printed line's or a fold's: this share of the
 # picture's shorter side thick at most
@@ -239,6 +244,9 @@ def find_digits(ink: np.ndarray, askew: list | None = None):
             continue
         if _is_digit((x0, y0, x1, y1, a), ref, big, w):
             groups.append(((x0, y0, x1 - x0, y1 - y0), members))
+    if len(groups) >= 2:  # a bar standing out of a row above and below it: a box's or a table's side, no 1
+        boxes = [g[0] for g in groups]
+        groups = [g for g in groups if not _straddles(g[0], boxes, ref)]
     if len(groups) >= 3:  # among other writing, what fills an image corner is another object's corner
         groups = [g for g in groups if not _in_corner(g[0], w, h)]
     if len(groups) > MAX_DIGITS:  # a bad page must not cost all its digits: the largest are kept
@@ -325,6 +333,22 @@ def _strength(med: float, otsu: float, tail: float) -> float:
     if tail - med < FAINT_MIN:
         return 1.0
     return min(1.0, max(FAINT, (otsu - med) / HIGH_FLOOR))
+
+
+def _straddles(box, boxes, ref: float) -> bool:
+    """Is ``box`` a thin bar (under ``BAR_THIN`` as wide as tall, ``BAR_TALL`` digits tall or more) that stands out of
+    its row by ``BAR_OUT`` of a digit both above and below every digit beside it (within ``BAR_NEAR`` digits, level
+    with it), one of them ``BAR_PEER`` of a digit tall at least? A box drawn around a row, or a table's rule, whose
+    long sides the eraser took, leaves such bars; a 1 rises over digits of its size or drops under them, not both
+    (a long 1 beside a small 0 does both)."""
+    x, y, w, h = box
+    if w >= BAR_THIN * h or h < BAR_TALL * ref:
+        return False
+    beside = [b for b in boxes if b is not box and b[1] < y + h and y < b[1] + b[3]
+              and min(abs(b[0] - x - w), abs(x - b[0] - b[2])) <= BAR_NEAR * ref]
+    out = BAR_OUT * ref
+    return (any(b[3] >= BAR_PEER * ref for b in beside)
+            and all(b[1] >= y + out and b[1] + b[3] <= y + h - out for b in beside))
 
 
 def _in_corner(box, w: int, h: int) -> bool:
