@@ -55,3 +55,12 @@ def test_a_row_of_dots_through_the_digits_is_no_line():
     middle = boxes[0][1] + boxes[0][3] // 2
     seg = segment(_dot_grid(img, pitch=14, level=110, offset=middle % 14))
     assert [len(r) for r in seg.rows] == [4, 4]
+
+
+def test_a_pencil_digit_cut_into_chunks_by_a_grid_is_no_texture():
+    """Squared bench photo 7019: the grid's lines cut a pencil 3 into compact chunks a third of a digit tall, a dozen
+    of them, that passed for texture and went (the row "303" read "3"); a dot is under 2.5% of the picture's side."""
+    from edgecnn.reader import DigitReader
+
+    p = make_photo(7019, paper="squared")
+    assert DigitReader().read(p.image).rows == p.rows == ["303"]

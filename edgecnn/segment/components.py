@@ -54,8 +54,8 @@ LONG_THIN = 0.015     # ... as is a long one touching the border, a printed line
 DOTS_MANY = 12        # this many small, compact, solid blobs (a dot grid's dots, flecks in the paper, grain) ...
 DOT_FILL = 0.4        # ... (ink over this share of a box at most twice as long as wide), ...
 DOT_SMALL = 0.25      # ... typically under this share of the writing's height (the pieces over DOT_CLUSTER of them
-DOT_CLUSTER = 3.0     # tall), are texture, not writing, with the pieces no bigger than DOT_CLUSTER of them; with no
-DOT_PX = 0.015        # writing: under this share of the picture's shorter side
+DOT_CLUSTER = 3.0     # tall) and under DOT_PX of the picture's shorter side, are texture, not writing, with the
+DOT_PX = 0.025        # pieces no bigger than DOT_CLUSTER of them
 
 
 
@@ -515,11 +515,12 @@ def _ref_height(comps) -> float:
 
 def _without_dots(comps, side: int) -> list:
     """``comps`` without the texture of the paper or surface: ``DOTS_MANY`` small blobs or more, compact and solid
-    (``DOT_FILL``), typically under ``DOT_SMALL`` of the height of the pieces holding most of the ink among those
-    taller than ``DOT_CLUSTER`` blobs (with none: under ``DOT_PX`` of the picture's shorter ``side``); they go with the
-    pieces no bigger than that (dots that touch, up to half the writing's height). A dot grid's dots, flecks or grain,
-    kept, would set the digit height to their own and be read as dozens of digits; on a page with few of them, a full
-    stop, an i's dot or a speck is left to the rules for specks."""
+    (``DOT_FILL``), typically under ``DOT_PX`` of the picture's shorter ``side`` and under ``DOT_SMALL`` of the height
+    of the pieces holding most of the ink among those taller than ``DOT_CLUSTER`` blobs; they go with the pieces no
+    bigger than that (dots that touch, up to half the writing's height). A dot grid's dots, flecks or grain, kept,
+    would set the digit height to their own and be read as dozens of digits; on a page with few of them, a full stop,
+    an i's dot or a speck is left to the rules for specks; a pencil digit cut into chunks by a grid's lines is
+    bigger than a dot (squared bench photo 7019)."""
     solid = [c for c in comps if len(c[5]) == 1 and max(c[2] - c[0], c[3] - c[1]) <= 2 * min(c[2] - c[0], c[3] - c[1])
              and c[4] >= DOT_FILL * (c[2] - c[0]) * (c[3] - c[1])]
     if len(solid) < DOTS_MANY:
@@ -527,7 +528,7 @@ def _without_dots(comps, side: int) -> list:
     size = _median([max(c[2] - c[0], c[3] - c[1]) for c in solid])
     writing = [c for c in comps if c[3] - c[1] > DOT_CLUSTER * size]
     height = _ink_height(writing) if writing else 0.0
-    if size >= (DOT_SMALL * height if writing else DOT_PX * side):
+    if size >= DOT_PX * side or (writing and size >= DOT_SMALL * height):
         return comps
     reach = min(DOT_CLUSTER * size, 0.5 * height) if writing else DOT_CLUSTER * size
     return [c for c in comps if c[2] - c[0] > reach or c[3] - c[1] > reach]
