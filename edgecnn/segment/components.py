@@ -1,6 +1,6 @@
 """Ink → digit candidates: thresholds from the paper's statistics, connected components, and the
-rules that merge a digit's pieces and drop what is not a digit (specks, rules, blobs, a pen's line under the
-writing or frame around it)."""
+rules that merge a digit's pieces and drop what is not a digit (specks, rules, blobs, the paper's texture, a pen's
+line under the writing or frame around it, a long line or a box's side beside it)."""
 
 from __future__ import annotations
 
