@@ -176,7 +176,7 @@ def test_a_tall_digit_in_one_row_is_not_cut_across():
     """A 1 far taller than its row's digits is no pair of digits from two rows: its neighbours stand across any cut,
     so no cut across it is even tried (a tall 1 read unsure would otherwise become two confident 1s). (It rises over
     the row only: a bar standing out of the row both above and below is a box's or a table's side,
-    ``components._straddles``.)"""
+    ``segment.marks.straddles``.)"""
     from edgecnn import refine
     from edgecnn.segment import segment
 
