@@ -83,6 +83,7 @@ def test_refuses_to_overwrite_a_run(tmp_path):
     (["--val-split", "1.5"], "--val-split"),
     (["--arch", "resnet"], "unknown --arch"),
     (["--device", "tpu"], "--device"),
+    (["--ema", "1"], "--ema"),
 ])
 def test_bad_options_exit_2_with_one_line(args, message, tmp_path):
     result = runner.invoke(app, ["train", "--out", str(tmp_path / "r"), *args])
@@ -118,6 +119,7 @@ def test_help_does_not_import_tensorflow():
     ({"val_split": 1.0}, "val_split must be ≥ 0 and below 1 (got 1.0)"),
     ({"device": "tpu"}, "device must be one of auto, cpu, gpu (got 'tpu')"),
     ({"arch": "resnet"}, "unknown arch 'resnet'"),
+    ({"ema": 1.0}, "ema must be ≥ 0 and below 1 (got 1.0)"),
 ])
 def test_config_is_checked_once_in_the_settings_words(kwargs, message):
     """The library speaks of settings; the CLI shows the same error with the flag (--val-split)."""
@@ -127,3 +129,14 @@ def test_config_is_checked_once_in_the_settings_words(kwargs, message):
         TrainConfig(**kwargs).resolved()
     assert str(e.value).startswith(message) and e.value.exit_code == 2
     assert e.value.for_cli().replace(e.value.flag, e.value.setting) == str(e.value)
+
+
+def test_ema_puts_the_average_in_the_model_at_each_epoch_end():
+    """With --ema the optimizer keeps a moving average of the weights and writes it into the model at each epoch's
+    last step, so the model saved after an epoch (and trained on from) is the average; without, it keeps none."""
+    from edgecnn.train.trainer import _optimizer
+
+    plain = _optimizer("adam", 1e-3, 100, cosine=True)
+    averaged = _optimizer("adam", 1e-3, 100, cosine=True, ema=0.999, epoch_steps=47)
+    assert not plain.use_ema
+    assert averaged.use_ema and averaged.ema_momentum == 0.999 and averaged.ema_overwrite_frequency == 47

@@ -31,6 +31,7 @@ class TrainConfig:
     styles: bool = False  # with augment: continental 7s, 1s and 9s (train/augment.py add_style)
     stroke_match: float = STROKE_MATCH  # with augment: share of digits redrawn with the runtime's stroke matching
     init: str | None = None  # a .keras model of the same arch whose weights start the run (fine-tuning)
+    ema: float = 0.0  # momentum of an exponential moving average of the weights, put in the model each epoch (0: none)
     val_split: float = 0.1
     seed: int = 0
     data: str | None = None
@@ -52,6 +53,7 @@ class TrainConfig:
         check_range("lr", c.lr, 0, 10, above=True, below=True)
         check_range("val_split", c.val_split, 0, 1, below=True)
         check_range("stroke_match", c.stroke_match, 0, 1)
+        check_range("ema", c.ema, 0, 1, below=True)
         if c.limit is not None:
             check_range("limit", c.limit, MIN_LIMIT)
         check_choice("device", c.device, DEVICES)

@@ -186,7 +186,8 @@ def _build_or_resume(p: Prepared):
             model = build(c.arch)
             if p.init_weights is not None:
                 model.set_weights(p.init_weights)
-            model.compile(optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(p.batches), cosine=preset.cosine_lr),
+            model.compile(optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(p.batches), cosine=preset.cosine_lr,
+                                               ema=c.ema, epoch_steps=len(p.batches)),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
             return model
         try:
@@ -266,11 +267,15 @@ def _finalize(p: Prepared, keeper, interrupted: bool, train_time: float) -> dict
     return metrics
 
 
-def _optimizer(name: str, lr: float, total_steps: int, cosine: bool):
+def _optimizer(name: str, lr: float, total_steps: int, cosine: bool, ema: float = 0.0, epoch_steps: int = 1):
+    """Adam or RMSprop at ``lr`` (cosine-decayed to 1% over ``total_steps`` if ``cosine``). With ``ema`` > 0 it keeps
+    an exponential moving average of the weights (Keras' ``use_ema``) and puts it in the model at each epoch's last
+    step (``ema_overwrite_frequency``): the model saved each epoch, and trained on from, is the average."""
     import keras
-
     schedule = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, total_steps), alpha=0.01) if cosine else lr
-    return keras.optimizers.RMSprop(schedule) if name == "rmsprop" else keras.optimizers.Adam(schedule)
+    average = {"use_ema": True, "ema_momentum": ema, "ema_overwrite_frequency": max(1, epoch_steps)} if ema > 0 else {}
+    return (keras.optimizers.RMSprop(schedule, **average) if name == "rmsprop"
+            else keras.optimizers.Adam(schedule, **average))
 
 
 def _versions() -> dict:
