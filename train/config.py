@@ -31,7 +31,7 @@ class TrainConfig:
     styles: bool = False  # with augment: continental 7s, 1s and 9s (train/augment.py add_style)
     stroke_match: float = STROKE_MATCH  # with augment: share of digits redrawn with the runtime's stroke matching
     init: str | None = None  # a .keras model of the same arch whose weights start the run (fine-tuning)
-    ema: float = 0.0  # momentum of an exponential moving average of the weights, put in the model each epoch (0: none)
+    ema: float = 0.0  # momentum of a moving average of the weights, saved as the model when the run ends (0: none)
     val_split: float = 0.1
     seed: int = 0
     data: str | None = None

@@ -187,7 +187,7 @@ def _build_or_resume(p: Prepared):
             if p.init_weights is not None:
                 model.set_weights(p.init_weights)
             model.compile(optimizer=_optimizer(preset.optimizer, c.lr, c.epochs * len(p.batches), cosine=preset.cosine_lr,
-                                               ema=c.ema, epoch_steps=len(p.batches)),
+                                               ema=c.ema),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
             return model
         try:
@@ -232,6 +232,10 @@ def _fit(p: Prepared, model, callbacks, log):
         interrupted = True
         log(f"interrupted after {len(keeper.history)} epoch(s); keeping the best model so far "
             f"(continue with: edgecnn train --resume {p.run})")
+    if c.ema > 0 and not interrupted and len(keeper.history) == c.epochs:  # fit ended with the average in the model
+        keeper.best_epoch = c.epochs
+        with p.run.atomic(RunDir.MODEL) as tmp:
+            model.save(tmp)
     return keeper, interrupted, time.perf_counter() - started + s.train_time_s
 
 
@@ -267,13 +271,13 @@ def _finalize(p: Prepared, keeper, interrupted: bool, train_time: float) -> dict
     return metrics
 
 
-def _optimizer(name: str, lr: float, total_steps: int, cosine: bool, ema: float = 0.0, epoch_steps: int = 1):
+def _optimizer(name: str, lr: float, total_steps: int, cosine: bool, ema: float = 0.0):
     """Adam or RMSprop at ``lr`` (cosine-decayed to 1% over ``total_steps`` if ``cosine``). With ``ema`` > 0 it keeps
-    an exponential moving average of the weights (Keras' ``use_ema``) and puts it in the model at each epoch's last
-    step (``ema_overwrite_frequency``): the model saved each epoch, and trained on from, is the average."""
+    an exponential moving average of the weights (Keras' ``use_ema``, momentum ``ema``), which ``fit`` puts in the model
+    when it ends (:func:`_fit` then saves that model)."""
     import keras
     schedule = keras.optimizers.schedules.CosineDecay(lr, decay_steps=max(1, total_steps), alpha=0.01) if cosine else lr
-    average = {"use_ema": True, "ema_momentum": ema, "ema_overwrite_frequency": max(1, epoch_steps)} if ema > 0 else {}
+    average = {"use_ema": True, "ema_momentum": ema} if ema > 0 else {}
     return (keras.optimizers.RMSprop(schedule, **average) if name == "rmsprop"
             else keras.optimizers.Adam(schedule, **average))
 

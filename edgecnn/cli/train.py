@@ -40,7 +40,7 @@ def train(
     stroke_match: float = typer.Option(STROKE_MATCH, "--stroke-match", min=0.0, max=1.0, help="With augmentation: share of digits redrawn with the runtime's stroke matching, as the runtime redraws every crop (default 0; the bundled model: 0.35 with --styles; reads more real photos, costs MNIST 0.04–0.1 pp, see README)."),
     init: Optional[str] = typer.Option(None, "--init", metavar="MODEL.keras",
                                        help="Start from this model's weights (same --arch): fine-tuning, e.g. with a lower --lr and fewer --epochs."),
-    ema: float = typer.Option(0.0, "--ema", min=0.0, max=0.9999, help="Momentum (e.g. 0.999) of a moving average of the weights, put in the model at each epoch's end (default 0: none; see README)."),
+    ema: float = typer.Option(0.0, "--ema", min=0.0, max=0.9999, help="Momentum (e.g. 0.999) of a moving average of the weights, saved as RUN_DIR/model.keras when the run ends (default 0: none; see README)."),
     val_split: float = typer.Option(0.1, "--val-split", min=0.0, max=1.0, help="Fraction (below 1) of training images held out to pick the best epoch."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed + data → same weights on CPU)."),
     data: Optional[str] = typer.Option(None, "--data", help="MNIST folder (IDX files) or mnist.npz (default: the vendored copy)."),
