@@ -358,7 +358,7 @@ def _median(values) -> float:
     return float(v[n // 2]) if n % 2 else (float(v[n // 2 - 1]) + float(v[n // 2])) / 2.0
 
 
-def _merge(comps, ref, rooms=None):
+def _merge(comps, ref, rooms):
     """Merge pieces that sit above/below each other or a small piece into its neighbour."""
     changed = True
     while changed and len(comps) > 1:
@@ -379,9 +379,9 @@ def _merge(comps, ref, rooms=None):
     return comps
 
 
-def _belong(a, b, ref, rooms=None) -> bool:
+def _belong(a, b, ref, rooms) -> bool:
     """Are components ``a`` and ``b`` (x0, y0, x1, y1, area, ids) pieces of one digit (``rooms``: which may be frames,
-    :class:`Rooms`; None: any)?"""
+    :class:`marks.Rooms`)?"""
     aw, bw = a[2] - a[0], b[2] - b[0]
     ah, bh = a[3] - a[1], b[3] - b[1]
     xo = min(a[2], b[2]) - max(a[0], b[0])  # overlap (negative: gap)

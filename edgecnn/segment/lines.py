@@ -270,8 +270,7 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bar
             break
         mine = alive & (np.abs(offsets[t] - (off + 1)) <= 1)
         line = _fit_points(vals, rows[mine], at[mine], step, x0, y0, horizontal, floor, max(h, w))
-        seen = np.unique(at[mine]).size / (int(at[mine].max() - at[mine].min()) + 1)
-        if line is None or line[0][3] > LEVEL_SPREAD * level or seen < DOTTED:
+        if line is None or line[0][3] > LEVEL_SPREAD * level or _dotted(at[mine]):
             taken = mine  # too few to fit, a stroke, or a row of dots: out of the vote
         else:
             _, (a, slope) = line
@@ -284,6 +283,12 @@ def _fit_lines(ink, band, x, y, horizontal: bool, floor: float, extent: int, bar
         alive &= ~taken
         hist -= _votes(keys[:, taken], bins)
     return out
+
+
+def _dotted(at: np.ndarray) -> bool:
+    """Are a line's points (the columns ``at`` they lie in) on under ``DOTTED`` of the columns along its span: a row of
+    a dot grid's dots, no printed line?"""
+    return np.unique(at).size < DOTTED * (int(at.max() - at.min()) + 1)
 
 
 def _band_values(ink, inside, x0, y0, horizontal: bool, step: int) -> np.ndarray:

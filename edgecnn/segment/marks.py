@@ -245,16 +245,15 @@ class Rooms:
         return len(cells) < MESH_CELLS or 2 * len(cells) < len(holes)
 
 
-def frame(p, q, ref, rooms=None) -> bool:
+def frame(p, q, ref, rooms: Rooms) -> bool:
     """Is ``p`` a frame drawn around writing that holds ``q`` (a circle, a box): taller than a digit by FRAME_TALL,
     hollow (its ink under FRAME_FILL of its box), with ``q`` inside it and of a digit's height, and one of the
-    ``rooms`` (:class:`Rooms`, None: any)? (A dot in a 0 is no digit, an 8's loop drawn apart lies in a digit-high
-    8.)"""
+    ``rooms``? (A dot in a 0 is no digit, an 8's loop drawn apart lies in a digit-high 8.)"""
     ph = p[3] - p[1]
     if ph < FRAME_TALL * ref or q[3] - q[1] < 0.5 * ref:
         return False
     inside = p[0] <= q[0] and q[2] <= p[2] and p[1] <= q[1] and q[3] <= p[3]
-    return inside and p[4] < FRAME_FILL * (p[2] - p[0]) * ph and (rooms is None or rooms(p))
+    return inside and p[4] < FRAME_FILL * (p[2] - p[0]) * ph and rooms(p)
 
 
 def line_by(p, q, ref) -> bool:
